@@ -1,0 +1,645 @@
+// The cluster transport for real processes: TCP between canonical addresses, length-prefixed
+// frames, a versioned handshake per connection, and codec-validated messages.
+//
+// Like Pekko Artery over TCP, connections are one-way: a node sends to a peer over the
+// connection it opened to that peer (lazily, on the first send) and only receives on
+// connections peers opened to it. So there is never a race over who owns a connection, and
+// a peer is always reached at its canonical address.
+//
+// Frame payload = one kind byte + body:
+//   1 Hello   (connector -> listener) JSON {v, from, uid, to}
+//   2 Welcome (listener -> connector) JSON {v, from, uid}
+//   3 Reject  (listener -> connector) JSON {v, reason}; the listener then closes
+//   4 Message (connector -> listener) codec bytes, only after the handshake
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import {
+  formatAddress,
+  isInt64,
+  parseAddress,
+  type Address,
+  type UniqueAddress,
+} from '../address.js';
+import { systemScheduler, type Cancellable, type Scheduler } from '../clock.js';
+import { silentLogger, type Logger } from '../logging.js';
+import { encodeFrame, FrameDecoder, FrameError } from './framing.js';
+import type { MessageCodec, Transport } from './transport.js';
+
+export const TRANSPORT_PROTOCOL_VERSION = 1;
+
+export const FrameKind = { Hello: 1, Welcome: 2, Reject: 3, Message: 4 } as const;
+
+/** Resolved settings: hosts are concrete (no `<getHostAddress>`), durations in ms. */
+export interface TcpTransportSettings {
+  /** The advertised address (protocol, system, host, port); port 0 = the port actually bound. */
+  readonly canonical: Address;
+  /** Where to listen; undefined host/port = the canonical one. */
+  readonly bindHostname?: string;
+  readonly bindPort?: number;
+  readonly bindTimeoutMs: number;
+  /** Protocol names accepted from peers (`pekko.remote.accept-protocol-names`). */
+  readonly acceptProtocolNames: readonly string[];
+  /** Largest frame payload (kind byte + body) sent or accepted. */
+  readonly maximumFrameSize: number;
+  /** Messages waiting per peer before the oldest is dropped. */
+  readonly outboundMessageQueueSize: number;
+  readonly handshakeTimeoutMs: number;
+  readonly connectionTimeoutMs: number;
+  /** First reconnect delay; doubles per consecutive failure up to the max. */
+  readonly outboundRestartBackoffMs: number;
+  readonly outboundRestartMaxBackoffMs: number;
+  /** Local address for outbound connections; undefined = chosen by the OS. */
+  readonly outboundClientHostname?: string;
+}
+
+export interface TcpTransportOptions<M> {
+  readonly settings: TcpTransportSettings;
+  readonly codec: MessageCodec<M>;
+  /** The uid of this process incarnation, announced in every handshake. */
+  readonly uid: bigint;
+  readonly logger?: Logger;
+  readonly scheduler?: Scheduler;
+}
+
+/** Monotonic counters, for metrics and tests. */
+export interface TransportStats {
+  framesIn: number;
+  framesOut: number;
+  bytesIn: number;
+  bytesOut: number;
+  messagesIn: number;
+  messagesOut: number;
+  /** Connections closed because a frame was empty, of an unknown kind or out of order. */
+  malformedFrames: number;
+  /** Connections closed because a peer announced a frame above maximum-frame-size. */
+  oversizedFrames: number;
+  /** Inbound messages the codec rejected (dropped; the connection stays up). */
+  malformedMessages: number;
+  /** Handshakes refused: inbound ones this node rejected plus outbound ones the peer rejected. */
+  rejectedHandshakes: number;
+  handshakeTimeouts: number;
+  connectionsAccepted: number;
+  connectionsOpened: number;
+  /** Connect attempts after an earlier connection or attempt to the same peer. */
+  reconnects: number;
+  /** Outbound messages dropped because the per-peer queue was full (oldest first). */
+  droppedQueueFull: number;
+  /** Outbound messages larger than maximum-frame-size, dropped at send. */
+  droppedOversized: number;
+  /** Messages dropped in either direction by fault injection. */
+  droppedBlocked: number;
+  /** Inbound messages whose handler threw. */
+  handlerErrors: number;
+}
+
+function emptyStats(): TransportStats {
+  return {
+    framesIn: 0,
+    framesOut: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    messagesIn: 0,
+    messagesOut: 0,
+    malformedFrames: 0,
+    oversizedFrames: 0,
+    malformedMessages: 0,
+    rejectedHandshakes: 0,
+    handshakeTimeouts: 0,
+    connectionsAccepted: 0,
+    connectionsOpened: 0,
+    reconnects: 0,
+    droppedQueueFull: 0,
+    droppedOversized: 0,
+    droppedBlocked: 0,
+    handlerErrors: 0,
+  };
+}
+
+function hostPortKey(a: Pick<Address, 'host' | 'port'>): string {
+  return `${a.host}:${a.port}`;
+}
+
+function sameNode(a: Address, b: Address): boolean {
+  return a.host === b.host && a.port === b.port && a.system === b.system;
+}
+
+/**
+ * Test-only fault injection: traffic to and from blocked host:port pairs is dropped at this
+ * node (both directions), as in a network partition. Off (nothing blocked) unless a test uses it.
+ */
+export class FaultInjector {
+  private readonly blockedKeys = new Map<string, Address>();
+
+  block(address: Address): void {
+    this.blockedKeys.set(hostPortKey(address), address);
+  }
+
+  unblock(address: Address): void {
+    this.blockedKeys.delete(hostPortKey(address));
+  }
+
+  clear(): void {
+    this.blockedKeys.clear();
+  }
+
+  blocked(): Address[] {
+    return [...this.blockedKeys.values()];
+  }
+
+  isBlocked(address: Pick<Address, 'host' | 'port'>): boolean {
+    return this.blockedKeys.size > 0 && this.blockedKeys.has(hostPortKey(address));
+  }
+}
+
+interface HelloBody {
+  readonly from: Address;
+  readonly uid: bigint;
+  readonly to: Address;
+}
+
+function parseJsonObject(body: Buffer): Record<string, unknown> {
+  const value: unknown = JSON.parse(body.toString('utf8'));
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object');
+  return value as Record<string, unknown>;
+}
+
+function parseUid(value: unknown): bigint {
+  if (typeof value !== 'string' || !/^-?\d{1,20}$/.test(value)) throw new Error('uid must be a decimal string');
+  const uid = BigInt(value);
+  if (!isInt64(uid) || uid === 0n) throw new Error('uid out of range');
+  return uid;
+}
+
+function parseAddressField(value: unknown): Address {
+  if (typeof value !== 'string') throw new Error('address must be a string');
+  return parseAddress(value);
+}
+
+/** Throws a message suitable for a log line when the hello is not one this version understands. */
+function parseHello(body: Buffer): HelloBody {
+  const o = parseJsonObject(body);
+  if (o.v !== TRANSPORT_PROTOCOL_VERSION) throw new Error(`unsupported protocol version [${String(o.v)}]`);
+  return { from: parseAddressField(o.from), uid: parseUid(o.uid), to: parseAddressField(o.to) };
+}
+
+function jsonFrame(kind: number, body: unknown): Buffer {
+  return encodeFrame([Buffer.of(kind), Buffer.from(JSON.stringify(body), 'utf8')]);
+}
+
+type OutboundState = 'idle' | 'connecting' | 'ready' | 'waiting';
+
+/** One peer's outbound side: queue, connection and reconnect schedule. */
+interface Outbound {
+  readonly target: Address;
+  state: OutboundState;
+  readonly queue: Buffer[];
+  socket: Socket | undefined;
+  timer: Cancellable | undefined;
+  /** Consecutive failed attempts since the last successful handshake. */
+  failures: number;
+  /** No connect attempt starts before this time (scheduler ms). */
+  notBefore: number;
+  /** Whether any attempt was made before (for the reconnect counter). */
+  attempted: boolean;
+  /** Waiting for 'drain' before writing more. */
+  blockedOnDrain: boolean;
+  peerUid: bigint | undefined;
+}
+
+export class TcpTransport<M> implements Transport<M> {
+  readonly localAddress: Address;
+  readonly faults = new FaultInjector();
+  private readonly counters = emptyStats();
+  private readonly outbound = new Map<string, Outbound>();
+  private readonly inbound = new Set<Socket>();
+  private handler: ((message: M) => void) | undefined;
+  private closed = false;
+  private readonly logger: Logger;
+  private readonly scheduler: Scheduler;
+
+  private constructor(
+    private readonly server: Server,
+    localAddress: Address,
+    private readonly options: TcpTransportOptions<M>,
+  ) {
+    this.localAddress = localAddress;
+    this.logger = (options.logger ?? silentLogger).child({ component: 'remote' });
+    this.scheduler = options.scheduler ?? systemScheduler;
+    server.on('connection', (socket) => this.accept(socket));
+  }
+
+  /** Binds the listening socket and returns a transport ready to send and receive. */
+  static async start<M>(options: TcpTransportOptions<M>): Promise<TcpTransport<M>> {
+    const { settings } = options;
+    const host = settings.bindHostname ?? settings.canonical.host;
+    const port = settings.bindPort ?? settings.canonical.port;
+    const server = createServer({ noDelay: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        server.close();
+        reject(new Error(`Binding ${host}:${port} timed out after ${settings.bindTimeoutMs} ms`));
+      }, settings.bindTimeoutMs);
+      server.once('error', (err) => {
+        clearTimeout(timer);
+        reject(new Error(`Failed to bind ${host}:${port}: ${err.message}`, { cause: err }));
+      });
+      server.listen({ host, port }, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    server.on('error', (err) => options.logger?.error({ err }, 'cluster transport server error'));
+    const bound = server.address();
+    const boundPort = typeof bound === 'object' && bound ? bound.port : port;
+    const canonicalPort = settings.canonical.port === 0 ? boundPort : settings.canonical.port;
+    const localAddress: Address = { ...settings.canonical, port: canonicalPort };
+    const transport = new TcpTransport(server, localAddress, options);
+    transport.logger.info(
+      { address: formatAddress(localAddress), bind: `${host}:${boundPort}` },
+      `Remoting started with transport [tcp]; listening on address [${formatAddress(localAddress)}]`,
+    );
+    return transport;
+  }
+
+  get selfUniqueAddress(): UniqueAddress {
+    return { address: this.localAddress, uid: this.options.uid };
+  }
+
+  stats(): TransportStats {
+    return { ...this.counters };
+  }
+
+  onMessage(handler: (message: M) => void): void {
+    this.handler = handler;
+  }
+
+  send(to: Address, message: M): void {
+    if (this.closed) return;
+    if (this.faults.isBlocked(to)) {
+      this.counters.droppedBlocked++;
+      return;
+    }
+    if (sameNode(to, this.localAddress)) {
+      // Local delivery stays asynchronous, as it is for remote peers.
+      setImmediate(() => this.deliver(message));
+      return;
+    }
+    const body = this.options.codec.encode(message);
+    if (1 + body.length > this.options.settings.maximumFrameSize) {
+      this.counters.droppedOversized++;
+      this.logger.error(
+        { to: formatAddress(to), size: 1 + body.length, max: this.options.settings.maximumFrameSize },
+        'Discarding oversized outbound message: payload exceeds maximum-frame-size',
+      );
+      return;
+    }
+    const out = this.outboundFor(to);
+    if (out.queue.length >= this.options.settings.outboundMessageQueueSize) {
+      out.queue.shift();
+      this.counters.droppedQueueFull++;
+    }
+    out.queue.push(encodeFrame([Buffer.of(FrameKind.Message), body]));
+    this.counters.messagesOut++;
+    this.pump(out);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const out of this.outbound.values()) {
+      out.timer?.cancel();
+      out.socket?.destroy();
+      out.queue.length = 0;
+    }
+    this.outbound.clear();
+    for (const socket of this.inbound) socket.destroy();
+    this.inbound.clear();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  // ---- outbound ----
+
+  private outboundFor(to: Address): Outbound {
+    const key = `${to.system}@${hostPortKey(to)}`;
+    let out = this.outbound.get(key);
+    if (!out) {
+      out = {
+        target: to,
+        state: 'idle',
+        queue: [],
+        socket: undefined,
+        timer: undefined,
+        failures: 0,
+        notBefore: 0,
+        attempted: false,
+        blockedOnDrain: false,
+        peerUid: undefined,
+      };
+      this.outbound.set(key, out);
+    }
+    return out;
+  }
+
+  /** Moves the peer's queue forward: connect when needed, write when ready. */
+  private pump(out: Outbound): void {
+    if (this.closed || out.queue.length === 0) return;
+    if (out.state === 'ready') {
+      this.flush(out);
+    } else if (out.state === 'idle') {
+      const wait = out.notBefore - this.scheduler.now();
+      if (wait > 0) {
+        out.state = 'waiting';
+        out.timer = this.scheduler.schedule(wait, () => {
+          out.timer = undefined;
+          out.state = 'idle';
+          this.pump(out);
+        });
+      } else {
+        this.connect(out);
+      }
+    }
+  }
+
+  private flush(out: Outbound): void {
+    const socket = out.socket;
+    if (!socket || out.blockedOnDrain) return;
+    while (out.queue.length > 0) {
+      const frame = out.queue.shift() as Buffer;
+      this.counters.framesOut++;
+      this.counters.bytesOut += frame.length;
+      if (!socket.write(frame)) {
+        out.blockedOnDrain = true;
+        socket.once('drain', () => {
+          out.blockedOnDrain = false;
+          if (out.socket === socket) this.flush(out);
+        });
+        return;
+      }
+    }
+  }
+
+  private connect(out: Outbound): void {
+    const { settings } = this.options;
+    if (out.attempted) this.counters.reconnects++;
+    out.attempted = true;
+    out.state = 'connecting';
+    const target = out.target;
+    const socket = connect({
+      host: target.host,
+      port: target.port,
+      noDelay: true,
+      ...(settings.outboundClientHostname ? { localAddress: settings.outboundClientHostname } : {}),
+    });
+    out.socket = socket;
+    let finished = false;
+    const connectTimer = this.scheduler.schedule(settings.connectionTimeoutMs, () => {
+      fail(`connection timeout after ${settings.connectionTimeoutMs} ms`);
+    });
+    const handshakeTimer = this.scheduler.schedule(settings.handshakeTimeoutMs, () => {
+      if (out.state !== 'connecting') return;
+      this.counters.handshakeTimeouts++;
+      fail(`handshake timeout after ${settings.handshakeTimeoutMs} ms`);
+    });
+    const decoder = new FrameDecoder(settings.maximumFrameSize);
+    const fail = (reason: string): void => {
+      if (finished) return;
+      finished = true;
+      connectTimer.cancel();
+      handshakeTimer.cancel();
+      socket.destroy();
+      if (out.socket !== socket || this.closed) return;
+      out.socket = undefined;
+      out.blockedOnDrain = false;
+      const wasReady = out.state === 'ready';
+      if (wasReady) {
+        this.logger.debug({ peer: formatAddress(target), reason }, 'Outbound connection closed');
+      } else {
+        out.failures++;
+        const backoff = Math.min(
+          settings.outboundRestartBackoffMs * 2 ** Math.min(out.failures - 1, 30),
+          settings.outboundRestartMaxBackoffMs,
+        );
+        out.notBefore = this.scheduler.now() + backoff;
+        this.logger.debug(
+          { peer: formatAddress(target), reason, failures: out.failures, backoffMs: backoff },
+          'Outbound connection attempt failed; retrying with backoff',
+        );
+      }
+      out.state = 'idle';
+      this.pump(out);
+    };
+    socket.once('connect', () => {
+      connectTimer.cancel();
+      this.counters.connectionsOpened++;
+      const hello = jsonFrame(FrameKind.Hello, {
+        v: TRANSPORT_PROTOCOL_VERSION,
+        from: formatAddress(this.localAddress),
+        uid: this.options.uid.toString(),
+        to: formatAddress(target),
+      });
+      this.counters.framesOut++;
+      this.counters.bytesOut += hello.length;
+      socket.write(hello);
+    });
+    socket.on('data', (chunk: Buffer) => {
+      this.counters.bytesIn += chunk.length;
+      let frames: Buffer[];
+      try {
+        frames = decoder.push(chunk);
+      } catch (err) {
+        this.countFrameError(err);
+        fail((err as Error).message);
+        return;
+      }
+      for (const frame of frames) {
+        this.counters.framesIn++;
+        if (out.state !== 'connecting') {
+          this.counters.malformedFrames++;
+          fail('unexpected frame after handshake');
+          return;
+        }
+        const problem = this.checkHandshakeReply(frame, out);
+        if (problem !== undefined) {
+          this.counters.rejectedHandshakes++;
+          this.logger.warn({ peer: formatAddress(target), reason: problem }, 'Outbound handshake refused');
+          fail(problem);
+          return;
+        }
+        handshakeTimer.cancel();
+        out.state = 'ready';
+        out.failures = 0;
+        out.notBefore = 0;
+        this.flush(out);
+      }
+    });
+    socket.on('error', (err) => fail(err.message));
+    socket.on('close', () => fail('connection closed'));
+  }
+
+  /** Returns why the reply is not a valid Welcome from the dialled peer, or undefined when it is. */
+  private checkHandshakeReply(frame: Buffer, out: Outbound): string | undefined {
+    const kind = frame[0];
+    const body = frame.subarray(1);
+    try {
+      const o = parseJsonObject(body);
+      if (kind === FrameKind.Reject) return `peer rejected handshake: ${String(o.reason)}`;
+      if (kind !== FrameKind.Welcome) return `unexpected frame kind ${String(kind)} during handshake`;
+      if (o.v !== TRANSPORT_PROTOCOL_VERSION) return `unsupported protocol version [${String(o.v)}]`;
+      const from = parseAddressField(o.from);
+      const uid = parseUid(o.uid);
+      if (!sameNode(from, out.target)) {
+        return `expected [${formatAddress(out.target)}] but [${formatAddress(from)}] answered`;
+      }
+      if (out.peerUid !== undefined && out.peerUid !== uid) {
+        this.logger.info(
+          { peer: formatAddress(from), oldUid: out.peerUid.toString(), uid: uid.toString() },
+          'Peer restarted with a new uid',
+        );
+      }
+      out.peerUid = uid;
+      return undefined;
+    } catch (err) {
+      return `malformed handshake reply: ${(err as Error).message}`;
+    }
+  }
+
+  // ---- inbound ----
+
+  private accept(socket: Socket): void {
+    if (this.closed) {
+      socket.destroy();
+      return;
+    }
+    this.counters.connectionsAccepted++;
+    this.inbound.add(socket);
+    const { settings } = this.options;
+    const decoder = new FrameDecoder(settings.maximumFrameSize);
+    const remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    let peer: Address | undefined;
+    let closing = false;
+    let warnedMalformed = false;
+    const handshakeTimer = this.scheduler.schedule(settings.handshakeTimeoutMs, () => {
+      if (peer || closing) return;
+      this.counters.handshakeTimeouts++;
+      this.logger.warn({ remote }, 'Inbound connection sent no handshake in time; closing');
+      socket.destroy();
+    });
+    const reject = (reason: string): void => {
+      this.counters.rejectedHandshakes++;
+      this.logger.warn({ remote, reason }, 'Rejecting inbound handshake');
+      closing = true;
+      const frame = jsonFrame(FrameKind.Reject, { v: TRANSPORT_PROTOCOL_VERSION, reason });
+      this.counters.framesOut++;
+      this.counters.bytesOut += frame.length;
+      socket.end(frame);
+      // A peer that never closes its side must not keep the socket open.
+      this.scheduler.schedule(1000, () => socket.destroy());
+    };
+    socket.on('data', (chunk: Buffer) => {
+      if (closing) return;
+      this.counters.bytesIn += chunk.length;
+      let frames: Buffer[];
+      try {
+        frames = decoder.push(chunk);
+      } catch (err) {
+        this.countFrameError(err);
+        this.logger.warn({ remote, peer: peer && formatAddress(peer), reason: (err as Error).message }, 'Closing inbound connection: bad frame');
+        closing = true;
+        socket.destroy();
+        return;
+      }
+      for (const frame of frames) {
+        this.counters.framesIn++;
+        const kind = frame[0];
+        if (!peer) {
+          if (kind !== FrameKind.Hello) {
+            this.counters.malformedFrames++;
+            reject(`expected a handshake, got frame kind ${String(kind)}`);
+            return;
+          }
+          let hello: HelloBody;
+          try {
+            hello = parseHello(frame.subarray(1));
+          } catch (err) {
+            reject(`malformed handshake: ${(err as Error).message}`);
+            return;
+          }
+          const problem = this.checkHello(hello);
+          if (problem !== undefined) {
+            reject(problem);
+            return;
+          }
+          handshakeTimer.cancel();
+          peer = hello.from;
+          const welcome = jsonFrame(FrameKind.Welcome, {
+            v: TRANSPORT_PROTOCOL_VERSION,
+            from: formatAddress(this.localAddress),
+            uid: this.options.uid.toString(),
+          });
+          this.counters.framesOut++;
+          this.counters.bytesOut += welcome.length;
+          socket.write(welcome);
+          continue;
+        }
+        if (kind !== FrameKind.Message) {
+          this.counters.malformedFrames++;
+          this.logger.warn({ remote, peer: formatAddress(peer), kind }, 'Closing inbound connection: unexpected frame kind');
+          closing = true;
+          socket.destroy();
+          return;
+        }
+        if (this.faults.isBlocked(peer)) {
+          this.counters.droppedBlocked++;
+          continue;
+        }
+        let message: M;
+        try {
+          message = this.options.codec.decode(frame.subarray(1));
+        } catch (err) {
+          this.counters.malformedMessages++;
+          const fields = { peer: formatAddress(peer), reason: (err as Error).message };
+          if (!warnedMalformed) this.logger.warn(fields, 'Dropping malformed inbound message');
+          else this.logger.debug(fields, 'Dropping malformed inbound message');
+          warnedMalformed = true;
+          continue;
+        }
+        this.counters.messagesIn++;
+        this.deliver(message);
+      }
+    });
+    socket.on('error', (err) => this.logger.debug({ remote, err: err.message }, 'Inbound connection error'));
+    socket.on('close', () => {
+      handshakeTimer.cancel();
+      this.inbound.delete(socket);
+    });
+  }
+
+  /** Returns why this node refuses the hello, or undefined to accept it. */
+  private checkHello(hello: HelloBody): string | undefined {
+    const { from, to } = hello;
+    if (!this.options.settings.acceptProtocolNames.includes(from.protocol)) {
+      return `protocol [${from.protocol}] of [${formatAddress(from)}] is not accepted`;
+    }
+    if (from.system !== this.localAddress.system) {
+      return `peer [${formatAddress(from)}] belongs to system [${from.system}], this node to [${this.localAddress.system}]`;
+    }
+    if (!sameNode(to, this.localAddress)) {
+      return `handshake addressed to [${formatAddress(to)}], this node is [${formatAddress(this.localAddress)}]`;
+    }
+    return undefined;
+  }
+
+  private deliver(message: M): void {
+    if (this.closed || !this.handler) return;
+    try {
+      this.handler(message);
+    } catch (err) {
+      this.counters.handlerErrors++;
+      this.logger.error({ err }, 'Cluster message handler failed');
+    }
+  }
+
+  private countFrameError(err: unknown): void {
+    if (err instanceof FrameError && err.kind === 'oversized') this.counters.oversizedFrames++;
+    else this.counters.malformedFrames++;
+  }
+}
