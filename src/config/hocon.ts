@@ -1,0 +1,310 @@
+// The only module that touches @pushcorn/hocon-parser. It parses and resolves HOCON text in
+// strict mode and patches the parser where it differs from Lightbend Config or is unsafe:
+//   - strict mode returns decimals such as 0.8 as strings: JSON-grammar numbers become numbers;
+//   - `include "x.js"` (and the explicit `script(...)` builder) would run JavaScript: refused;
+//   - value transforms (`eval(...)` and friends) are not HOCON: refused;
+//   - `include url(...)` / http(s) includes fetch over the network: refused unless the load
+//     explicitly allows them;
+//   - path lookups understand `*` and `[expr]` (the latter compiles JavaScript) and follow
+//     prototype chains: replaced by a plain own-property walk;
+//   - keys `__proto__`, `constructor`, `prototype` are rejected with an error.
+// It also records, for every field the parser assigns, the file and line that set it, so that
+// settings can name their origin. test/config/hocon-internals.test.ts pins every internal used.
+import parserPkg from '@pushcorn/hocon-parser';
+import ContextMod from '@pushcorn/hocon-parser/lib/core/Context.js';
+import NodeMod from '@pushcorn/hocon-parser/lib/core/Node.js';
+import FieldNodeMod from '@pushcorn/hocon-parser/lib/nodes/FieldNode.js';
+import SubstitutionNodeMod from '@pushcorn/hocon-parser/lib/nodes/SubstitutionNode.js';
+import TokenMod from '@pushcorn/hocon-parser/lib/core/Token.js';
+import utils from '@pushcorn/hocon-parser/lib/utils.js';
+import HttpMod from '@pushcorn/hocon-parser/lib/sources/HttpSource.js';
+import HttpsMod from '@pushcorn/hocon-parser/lib/sources/HttpsSource.js';
+import BuilderMod from '@pushcorn/hocon-parser/lib/core/BuilderAdapter.js';
+import TransformMod from '@pushcorn/hocon-parser/lib/core/TransformAdapter.js';
+
+const { Context } = ContextMod;
+const { Node } = NodeMod;
+const { FieldNode } = FieldNodeMod;
+const { SubstitutionNode } = SubstitutionNodeMod;
+const { Token } = TokenMod;
+
+/** Where a field was assigned, as the parser saw it. */
+export interface FieldSite {
+  /** file:// URL of the file, or undefined for the root text. */
+  readonly url: string | undefined;
+  readonly line: number;
+  /** Set when the value is exactly one substitution `${NAME}` / `${?NAME}` of a single-segment name. */
+  readonly substitution?: string;
+}
+
+export interface FieldRecord {
+  readonly path: readonly string[];
+  /** Document order of the field (pre-order), used to pick the last writer. */
+  readonly seq: number;
+  readonly site: FieldSite;
+}
+
+export interface HoconResult {
+  readonly value: Record<string, unknown>;
+  readonly fields: readonly FieldRecord[];
+}
+
+export interface ParseHoconOptions {
+  /** Root text; includes in it resolve against the process working directory. */
+  readonly text: string;
+  /** Lookup-only fallback for substitutions (environment variables). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Allow `include url(...)` and http(s) includes. Off by default. */
+  readonly allowUrlIncludes?: boolean;
+}
+
+/** A HOCON problem with the position the parser reported. */
+export class HoconError extends Error {
+  constructor(
+    message: string,
+    readonly url: string | undefined,
+    readonly line: number | undefined,
+    readonly col: number | undefined,
+    readonly token: string | undefined,
+    readonly kind: 'syntax' | 'substitution' | 'include' | 'forbidden-key' | 'refused' | 'other',
+    readonly detail?: string,
+  ) {
+    super(message);
+    this.name = 'HoconError';
+  }
+}
+
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+const JSON_NUMBER = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$/;
+
+interface LoadState {
+  readonly allowUrl: boolean;
+  readonly fields: FieldRecord[];
+  readonly seqOf: WeakMap<object, number>;
+  nextSeq: number;
+}
+
+const loads = new WeakMap<object, LoadState>();
+
+let installed = false;
+
+function install(): void {
+  if (installed) return;
+  installed = true;
+
+  // 1. Numbers: strict mode keeps "0.8" as a string; HOCON says it is a number.
+  const originalParseData = Context.parseData;
+  Context.parseData = function parseData(data: unknown, strict: boolean): unknown {
+    if (strict && typeof data === 'string') {
+      const t = data.trim();
+      if (JSON_NUMBER.test(t)) return Number(t);
+    }
+    return originalParseData.call(this, data, strict);
+  };
+
+  // 2. Never execute included JavaScript: a `.js` include is read as inert content, which
+  // resolves to nothing, as Lightbend ignores unknown extensions.
+  Context.defaultBuilderMap.js = 'content';
+  // The `script(...)` builder can still be named explicitly; replace it by one that refuses.
+  const ScriptBuilder = class ScriptBuilder extends BuilderMod.BuilderAdapter {
+    override async build(): Promise<void> {
+      throw new HoconError('including JavaScript is not allowed in configuration', undefined, undefined, undefined, undefined, 'refused');
+    }
+  };
+  Context.registerComponent(ScriptBuilder);
+
+  // 3. Transforms are a pushcorn extension (some compile JavaScript). HOCON has none.
+  for (const name of TRANSFORM_CLASS_NAMES) {
+    const cls = {
+      [name]: class extends TransformMod.TransformAdapter {
+        override async onApply(): Promise<unknown> {
+          throw new HoconError(`value transform '${name}' is not HOCON and is not allowed`, undefined, undefined, undefined, undefined, 'refused');
+        }
+      },
+    }[name]!;
+    Context.registerComponent(cls);
+  }
+
+  // 4. Network includes only when the load allowed them.
+  const guard = (Base: typeof HttpMod.HttpSource, name: 'HttpSource' | 'HttpsSource') =>
+    ({
+      [name]: class extends Base {
+        override async onLoadFile(): Promise<unknown> {
+          const state = loads.get(this.context.root as object);
+          if (!state?.allowUrl) {
+            const href = this.context.url?.href ?? '?';
+            throw new HoconError(
+              `include of URL ${redactUrl(href)} refused: URL includes are disabled (enable with -Dmuster.hocon.allow-url-includes=on)`,
+              undefined, undefined, undefined, undefined, 'refused',
+            );
+          }
+          return super.onLoadFile();
+        }
+      },
+    })[name]!;
+  Context.registerComponent(guard(HttpMod.HttpSource, 'HttpSource'), guard(HttpsMod.HttpsSource, 'HttpsSource'));
+
+  // 5. Plain path lookups: own properties only, no wildcards or expressions.
+  utils.query = safeQuery;
+
+  // 6. Record who set each field, and refuse prototype keys.
+  const originalFieldResolve = FieldNode.prototype.onResolve;
+  FieldNode.prototype.onResolve = async function onResolve(this: InstanceType<typeof FieldNode>, scope?: unknown) {
+    const state = loads.get(this.context.root as object);
+    const base = this.context.fullPath;
+    let seq = state?.seqOf.get(this);
+    if (state && seq === undefined) {
+      seq = state.nextSeq++;
+      state.seqOf.set(this, seq);
+    }
+    const val = await originalFieldResolve.call(this, scope);
+    const keyPath = this.key?.$.resolution;
+    if (Array.isArray(keyPath)) {
+      const bad = keyPath.find((k) => FORBIDDEN_KEYS.has(String(k)));
+      if (bad !== undefined) {
+        const t = this.firstToken;
+        throw new HoconError(
+          `key '${String(bad)}' is not allowed in configuration`,
+          this.context.url?.href, t?.line, t?.col, String(bad), 'forbidden-key',
+        );
+      }
+      if (state && val !== undefined && seq !== undefined) {
+        const t = this.firstToken;
+        const substitution = singleSubstitution(this.value);
+        state.fields.push({
+          path: [...base, ...keyPath.map(String)],
+          seq,
+          site: {
+            url: this.context.url?.href ?? t?.file,
+            line: t?.line ?? 0,
+            ...(substitution !== undefined ? { substitution } : {}),
+          },
+        });
+      }
+    }
+    return val;
+  };
+}
+
+/** Transform classes pushcorn registers (lib/transforms/*.js); all are replaced by refusals. */
+export const TRANSFORM_CLASS_NAMES: readonly string[] = [
+  'Base64DecodeTransform', 'Base64EncodeTransform', 'EvalTransform', 'FilterTransform',
+  'HashTransform', 'InvokeTransform', 'MapTransform', 'QueryTransform', 'ReduceTransform',
+  'SliceTransform', 'SortTransform', 'TrimTransform', 'UniqueTransform',
+];
+
+function safeQuery(obj: unknown, path: string[] | string): unknown {
+  const parts = Array.isArray(path) ? path : String(path).split('.');
+  let cur: unknown = obj;
+  for (const p of parts) {
+    if (cur === null || cur === undefined) return undefined;
+    if (typeof cur !== 'object') return undefined;
+    const key = String(p);
+    if (!Object.prototype.hasOwnProperty.call(cur, key)) return undefined;
+    cur = (cur as Record<string, unknown>)[key];
+  }
+  return cur;
+}
+
+/** The variable name when a field's value is exactly `${NAME}` or `${?NAME}`. */
+function singleSubstitution(value: InstanceType<typeof FieldNode>['value']): string | undefined {
+  if (!value) return undefined;
+  const T = Token.TYPE;
+  const children: unknown[] = value.children;
+  const meaningful = children.filter(
+    (c) => !(c instanceof Token) || (c.type !== T.WHITESPACE && c.type !== T.NEWLINE && c.type !== T.COMMENT),
+  );
+  if (meaningful.length !== 1) return undefined;
+  const only = meaningful[0];
+  if (!(only instanceof SubstitutionNode)) return undefined;
+  const subChildren: unknown[] = only.children;
+  const parts = subChildren.filter((c): c is InstanceType<typeof Token> => c instanceof Token && c.type === T.VALUE);
+  if (parts.length !== 1) return undefined;
+  const name = String(parts[0]!.value);
+  return /^[^.\s]+$/.test(name) ? name : undefined;
+}
+
+function redactUrl(href: string): string {
+  try {
+    const u = new URL(href);
+    u.username = '';
+    u.password = '';
+    return u.toString();
+  } catch {
+    return href;
+  }
+}
+
+const TOKEN_INFO = /Token: \{ value: "((?:[^"\\]|\\.)*)", line: (\d+), col: (\d+)(?:, file: (\S+))? \}/;
+
+function translateError(e: unknown): HoconError {
+  if (e instanceof HoconError) return e;
+  const raw = e instanceof Error ? e.message : String(e);
+  const m = TOKEN_INFO.exec(raw);
+  const token = m?.[1];
+  const line = m ? Number(m[2]) : undefined;
+  const col = m ? Number(m[3]) : undefined;
+  const url = m?.[4];
+  const text = raw.replace(/\s*\(Source: [^)]*\)\s*$/, '').replace(/\s*Token: \{.*\}\s*$/, '').trim();
+  let kind: HoconError['kind'] = 'syntax';
+  let message = text;
+  let detail: string | undefined;
+  let sm: RegExpExecArray | null;
+  if ((sm = /^Unable to resolve '(.*)'\.?/.exec(text))) {
+    kind = 'substitution';
+    detail = sm[1];
+    message = `required substitution \${${sm[1]}} is not set (not in the configuration nor in the environment)`;
+  } else if ((sm = /^Unable to include the resource (.*)\.$/.exec(text))) {
+    kind = 'include';
+    message = `required include ${sm[1]} was not found`;
+  } else if (/^Source '.*' not found\.$/.test(text)) {
+    kind = 'include';
+    message = text.replace(/^Source '(.*)' not found\.$/, 'file $1 was not found');
+  } else if (/object is not closed/.test(text)) {
+    message = `expected '}' to close the object opened here`;
+  } else if (/array is not closed/.test(text)) {
+    message = `expected ']' to close the array`;
+  } else if (/^Unexpected token/.test(text)) {
+    message = `unexpected '${token ?? '?'}': expected a key, a value, ',' or a closing bracket`;
+  } else if (/cycle|circular/i.test(text)) {
+    kind = 'substitution';
+  } else if (!m) {
+    kind = 'other';
+  }
+  return new HoconError(message, url, line, col, token, kind, detail ?? text);
+}
+
+/** Parse and resolve HOCON text once. The result keeps HOCON's key order. */
+export async function parseHocon(options: ParseHoconOptions): Promise<HoconResult> {
+  install();
+  const scope: Record<string, string> = Object.create(null);
+  for (const [k, v] of Object.entries(options.env)) if (v !== undefined) scope[k] = v;
+  const ctx = new Context({ text: options.text, strict: true, env: false, scope, required: true });
+  const state: LoadState = { allowUrl: options.allowUrlIncludes === true, fields: [], seqOf: new WeakMap(), nextSeq: 0 };
+  loads.set(ctx, state);
+  let value: unknown;
+  try {
+    value = await ctx.resolve();
+  } catch (e) {
+    throw translateError(e);
+  } finally {
+    loads.delete(ctx);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new HoconError('configuration root must be an object', undefined, 1, 1, undefined, 'syntax');
+  }
+  return { value: value as Record<string, unknown>, fields: state.fields };
+}
+
+/** What the wrapper relies on in the parser; the internals test asserts these. */
+export const parserInternals = {
+  parserPkg,
+  Context,
+  Node,
+  FieldNode,
+  SubstitutionNode,
+  Token,
+  utils,
+  install,
+};
