@@ -570,6 +570,7 @@ export class TcpTransport<M> implements Transport<M> {
           }
           handshakeTimer.cancel();
           peer = hello.from;
+          this.peerIsAlive(peer);
           const welcome = jsonFrame(FrameKind.Welcome, {
             v: TRANSPORT_PROTOCOL_VERSION,
             from: formatAddress(this.localAddress),
@@ -626,6 +627,18 @@ export class TcpTransport<M> implements Transport<M> {
       return `handshake addressed to [${formatAddress(to)}], this node is [${formatAddress(this.localAddress)}]`;
     }
     return undefined;
+  }
+
+  /** A peer that just connected to us is up: retry our own connection to it without waiting out the backoff. */
+  private peerIsAlive(peer: Address): void {
+    const out = this.outbound.get(`${peer.system}@${hostPortKey(peer)}`);
+    if (!out) return;
+    out.notBefore = 0;
+    if (out.state !== 'waiting') return;
+    out.timer?.cancel();
+    out.timer = undefined;
+    out.state = 'idle';
+    this.pump(out);
   }
 
   private deliver(message: M): void {
