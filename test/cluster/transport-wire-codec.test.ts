@@ -4,7 +4,7 @@ import { formatAddress, parseAddress, type UniqueAddress } from '../../src/addre
 import { clusterMessageCodec } from '../../src/cluster/wire-codec.js';
 import { emptyGossip, updateMembers } from '../../src/cluster/gossip.js';
 import { makeMember } from '../../src/cluster/member.js';
-import type { ClusterMessage } from '../../src/cluster/protocol.js';
+import { ProtocolError, type ClusterMessage } from '../../src/cluster/protocol.js';
 import { TcpTransport } from '../../src/cluster/tcp-transport.js';
 import { freePort } from '../support/net.js';
 import { RawPeer } from '../support/cluster-raw-peer.js';
@@ -43,7 +43,7 @@ test('the codec rejects what validation rejects', () => {
     '{"v":1,"type":"Join","node":{"address":"pekko://sys@h:1","uid":"1e3"},"roles":[],"appVersion":"1"}',
     '{"v":1,"type":"Join","node":{"address":"pekko://sys@h:1","uid":"99999999999999999999"},"roles":[],"appVersion":"1"}',
   ];
-  for (const text of bad) assert.throws(() => clusterMessageCodec.decode(Buffer.from(text)), undefined, text);
+  for (const text of bad) assert.throws(() => clusterMessageCodec.decode(Buffer.from(text)), ProtocolError, text);
 });
 
 const transports: TcpTransport<ClusterMessage>[] = [];
