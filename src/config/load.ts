@@ -83,22 +83,30 @@ function unbrace(text: string): string {
   return text;
 }
 
+/**
+ * The application config file a load uses: --config FILE, else -Dconfig.file=FILE, else
+ * ./application.conf when present (and no inline text was given). A named file must exist.
+ */
+export function applicationFile(options: LoadOptions = {}): string | undefined {
+  const cwd = path.resolve(options.cwd ?? process.cwd());
+  const fromOverride = parseOverrides(options.overrides).filter((o) => renderPath(o.segments) === 'config.file').at(-1)?.value;
+  const explicit = options.configFile ?? fromOverride;
+  if (explicit !== undefined) {
+    const file = path.resolve(cwd, explicit);
+    if (!existsSync(file) || !statSync(file).isFile()) throw new ConfigError(`config file ${file} was not found`);
+    return file;
+  }
+  const implicit = path.join(cwd, 'application.conf');
+  return options.applicationText === undefined && existsSync(implicit) ? implicit : undefined;
+}
+
 export async function loadConfig(options: LoadOptions = {}): Promise<Config> {
   const cwd = path.resolve(options.cwd ?? process.cwd());
   const env = options.env ?? process.env;
   const overrides = parseOverrides(options.overrides);
   const overrideOf = (key: string) => overrides.filter((o) => renderPath(o.segments) === key).at(-1)?.value;
 
-  let appFile: string | undefined;
-  const explicit = options.configFile ?? overrideOf('config.file');
-  if (explicit !== undefined) {
-    appFile = path.resolve(cwd, explicit);
-    if (!existsSync(appFile) || !statSync(appFile).isFile()) {
-      throw new ConfigError(`config file ${appFile} was not found`);
-    }
-  } else if (options.applicationText === undefined && existsSync(path.join(cwd, 'application.conf'))) {
-    appFile = path.join(cwd, 'application.conf');
-  }
+  const appFile = applicationFile(options);
 
   // The root text: one line per file layer, the inline application text, then one line per override.
   const lines: string[] = [];
