@@ -1,0 +1,29 @@
+// Route provider `health-checks`: the startup, readiness and liveness endpoints.
+// Liveness never consults cluster state: a slow bootstrap must not get the process killed.
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from '../logging.js';
+import type { HealthCheckSettings } from '../config/settings/management.js';
+import { evaluateChecks, healthResponse, type NamedCheck } from './health.js';
+import { methodRoute, sendText } from './http.js';
+
+export interface HealthGroups {
+  readonly startup: readonly NamedCheck[];
+  readonly readiness: readonly NamedCheck[];
+  readonly liveness: readonly NamedCheck[];
+}
+
+export function healthRoutes(app: FastifyInstance, settings: HealthCheckSettings, groups: HealthGroups, logger: Logger): void {
+  const endpoint = (path: string, group: string, checks: readonly NamedCheck[]) =>
+    methodRoute(app, `/${path}`, {
+      GET: async (_, reply) => {
+        const outcome = await evaluateChecks(checks, settings.checkTimeoutMs);
+        const { status, body } = healthResponse(outcome);
+        if (outcome.kind === 'not-ok') logger.info({ marker: 'healthCheckNotOk', group }, body);
+        else if (outcome.kind !== 'ok') logger.warn({ marker: 'healthCheckFailed', group }, body);
+        return sendText(reply, status, body);
+      },
+    });
+  endpoint(settings.startupPath, 'startup', groups.startup);
+  endpoint(settings.readinessPath, 'readiness', groups.readiness);
+  endpoint(settings.livenessPath, 'liveness', groups.liveness);
+}
