@@ -1,0 +1,119 @@
+// Typed settings of downing: pekko.cluster.downing-provider-class, pekko.cluster.split-brain-resolver.*
+// and, for lease-majority, the lease block the strategy points at. Unknown providers and strategy
+// names are rejected at start-up so a typo never silently disables downing.
+import { ConfigError, type Config } from '../types.js';
+import { STRATEGY_NAMES, type StrategyName, type StrategySettings } from '../../cluster/sbr/strategy.js';
+
+export const SBR_PROVIDER_CLASS = 'org.apache.pekko.cluster.sbr.SplitBrainResolverProvider';
+
+export interface SbrSettings {
+  readonly strategy: StrategySettings;
+  readonly stableAfterMs: number;
+  /** undefined when `down-all-when-unstable = off`. */
+  readonly downAllWhenUnstableMs: number | undefined;
+  /** Present for lease-majority only. */
+  readonly lease?: SbrLeaseSettings;
+}
+
+export interface SbrLeaseSettings {
+  /** Config path of the lease implementation, e.g. "pekko.coordination.lease.kubernetes". */
+  readonly implementation: string;
+  readonly leaseName: string;
+  readonly releaseAfterMs: number;
+}
+
+export interface DowningSettings {
+  /** undefined: no automatic downing (downing-provider-class = ""). */
+  readonly sbr: SbrSettings | undefined;
+  /** down-removal-margin, or stable-after with the SBR; undefined when neither applies. */
+  readonly downRemovalMarginMs: number | undefined;
+}
+
+const SBR = 'pekko.cluster.split-brain-resolver';
+
+function fail(config: Config, path: string, message: string): never {
+  throw new ConfigError(`${path}: ${message} (${config.describeOrigin(path)})`, path, config.origin(path));
+}
+
+function str(config: Config, path: string, fallback: string): string {
+  return config.has(path) ? config.getString(path) : fallback;
+}
+
+function durMs(config: Config, path: string, fallback: number): number {
+  const v = config.has(path) ? config.getDurationMs(path) : fallback;
+  if (!(v >= 0)) fail(config, path, `must be a non-negative duration, got ${v}`);
+  return v;
+}
+
+/** `on` = max(4 s, 3/4 of stable-after), `off` = disabled, or an explicit duration. */
+function downAllWhenUnstable(config: Config, stableAfterMs: number): number | undefined {
+  const path = `${SBR}.down-all-when-unstable`;
+  if (!config.has(path)) return Math.max(4000, (stableAfterMs * 3) / 4);
+  const raw = config.getValue(path);
+  if (raw === true || (typeof raw === 'string' && ['on', 'true', 'yes'].includes(raw.trim().toLowerCase()))) {
+    return Math.max(4000, (stableAfterMs * 3) / 4);
+  }
+  if (raw === false || (typeof raw === 'string' && ['off', 'false', 'no'].includes(raw.trim().toLowerCase()))) {
+    return undefined;
+  }
+  return config.getDurationMs(path);
+}
+
+export function readSbrSettings(config: Config, systemName: string): SbrSettings {
+  const namePath = `${SBR}.active-strategy`;
+  const name = str(config, namePath, 'keep-majority');
+  if (!(STRATEGY_NAMES as readonly string[]).includes(name)) {
+    fail(config, namePath, `unknown split brain resolver strategy "${name}"; expected one of ${STRATEGY_NAMES.join(', ')}`);
+  }
+  const stableAfterMs = durMs(config, `${SBR}.stable-after`, 20_000);
+  if (stableAfterMs <= 0) fail(config, `${SBR}.stable-after`, 'must be > 0');
+  const role = (s: string) => str(config, `${SBR}.${s}.role`, '');
+  const base = { stableAfterMs, downAllWhenUnstableMs: downAllWhenUnstable(config, stableAfterMs) };
+  switch (name as StrategyName) {
+    case 'keep-majority':
+      return { ...base, strategy: { name: 'keep-majority', role: role('keep-majority') } };
+    case 'down-all':
+      return { ...base, strategy: { name: 'down-all' } };
+    case 'keep-oldest': {
+      const p = `${SBR}.keep-oldest.down-if-alone`;
+      const downIfAlone = config.has(p) ? config.getBoolean(p) : true;
+      return { ...base, strategy: { name: 'keep-oldest', downIfAlone, role: role('keep-oldest') } };
+    }
+    case 'static-quorum': {
+      const p = `${SBR}.static-quorum.quorum-size`;
+      const raw = config.has(p) ? config.getValue(p) : undefined;
+      if (raw === undefined || raw === 'undefined') fail(config, p, 'must be set (>= 1) for static-quorum');
+      const quorumSize = config.getInt(p);
+      if (quorumSize < 1) fail(config, p, `must be >= 1, got ${quorumSize}`);
+      return { ...base, strategy: { name: 'static-quorum', quorumSize, role: role('static-quorum') } };
+    }
+    case 'lease-majority': {
+      const lm = `${SBR}.lease-majority`;
+      const implementation = str(config, `${lm}.lease-implementation`, '').trim();
+      if (implementation === '') fail(config, `${lm}.lease-implementation`, 'must be set for lease-majority');
+      const leaseName = str(config, `${lm}.lease-name`, '').trim() || `${systemName}-pekko-sbr`;
+      return {
+        ...base,
+        strategy: {
+          name: 'lease-majority',
+          role: role('lease-majority'),
+          acquireLeaseDelayForMinorityMs: durMs(config, `${lm}.acquire-lease-delay-for-minority`, 2000),
+        },
+        lease: { implementation, leaseName, releaseAfterMs: durMs(config, `${lm}.release-after`, 40_000) },
+      };
+    }
+  }
+}
+
+export function readDowningSettings(config: Config, systemName: string): DowningSettings {
+  const providerPath = 'pekko.cluster.downing-provider-class';
+  const provider = str(config, providerPath, '').trim();
+  const marginPath = 'pekko.cluster.down-removal-margin';
+  const margin = config.has(marginPath) ? config.getOptionalDurationMs(marginPath, { allowOff: true }) : undefined;
+  if (provider === '') return { sbr: undefined, downRemovalMarginMs: margin };
+  if (provider !== SBR_PROVIDER_CLASS) {
+    fail(config, providerPath, `unsupported downing provider "${provider}"; use "" (manual downing) or "${SBR_PROVIDER_CLASS}"`);
+  }
+  const sbr = readSbrSettings(config, systemName);
+  return { sbr, downRemovalMarginMs: margin ?? sbr.stableAfterMs };
+}
