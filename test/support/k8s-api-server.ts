@@ -63,7 +63,9 @@ export interface Fault {
 
 type RouteHandler = (req: RecordedRequest, match: RegExpExecArray) => Answer | undefined;
 
-type K8sObject = { metadata?: { name?: string; namespace?: string; labels?: Record<string, string>; resourceVersion?: string } } & Record<string, unknown>;
+export type K8sObject = {
+  metadata?: { name?: string; namespace?: string; labels?: Record<string, string>; resourceVersion?: string } & Record<string, unknown>;
+} & Record<string, unknown>;
 
 export interface StartOptions {
   readonly host?: string;
