@@ -1,0 +1,504 @@
+// The bootstrap coordinator (spec 2.3-2.9): the imperative shell around the pure decider. It runs
+// discovery lookups with backoff, one probe loop per contact point, a periodic decision, and
+// issues exactly one join. Time, randomness, discovery, probing and the cluster are injected.
+import {
+  formatAddress,
+  formatTarget,
+  resolvedTargetEquals,
+  type Address,
+  type ResolvedTarget,
+} from '../address.js';
+import type { Cancellable, Random, Scheduler } from '../clock.js';
+import type { ClusterApi } from '../cluster/api.js';
+import type { BootstrapSettings } from '../config/settings/bootstrap.js';
+import { formatLookup, type ServiceDiscovery } from '../discovery/types.js';
+import type { Logger } from '../logging.js';
+import { lookupDelayMs, probeDelayMs } from './backoff.js';
+import { probeUrl, selectHosts, type SelfContactPoint } from './contact-points.js';
+import { decide, type DecisionLog, type JoinDecision, type SeedNodesObservation } from './decider.js';
+import type { SeedNodesDocument } from './seed-nodes.js';
+
+/** Fetches one contact point's seed-nodes document; rejects with an error that says what failed. */
+export interface Prober {
+  probe(url: string, timeoutMs: number): Promise<SeedNodesDocument>;
+  close?(): void;
+}
+
+export type BootstrapPhase = 'initial' | 'bootstrapping' | 'joined' | 'skipped' | 'stopped';
+
+export interface ContactPointStatus {
+  readonly contactPoint: string;
+  readonly url: string;
+  readonly lastAnswerAgoMs?: number;
+  readonly selfNode?: string;
+  readonly seedNodes: readonly string[];
+  readonly lastError?: string;
+  /** Set when answers from this contact point are not used (another system, for example). */
+  readonly ignoredBecause?: string;
+}
+
+/** What GET /bootstrap/status shows: enough to see why a node has not joined yet. */
+export interface BootstrapStatus {
+  readonly phase: BootstrapPhase;
+  readonly lookup: string;
+  readonly discoveryMethod: string;
+  readonly selfContactPoint: string;
+  readonly selfAddress: string;
+  readonly lastLookup?: {
+    readonly agoMs: number;
+    readonly ok: boolean;
+    readonly error?: string;
+    readonly resolved: readonly string[];
+  };
+  readonly contactPoints: readonly string[];
+  readonly contactPointsStableForMs?: number;
+  readonly probes: readonly ContactPointStatus[];
+  readonly decision?: { readonly type: JoinDecision['type']; readonly seedNodes?: readonly string[] };
+  /** Why this node has not joined; absent once a join was issued. */
+  readonly reason?: string;
+}
+
+export type CoordinatorSettings = Pick<
+  BootstrapSettings,
+  | 'newClusterEnabled'
+  | 'lookup'
+  | 'discoveryMethod'
+  | 'stableMarginMs'
+  | 'intervalMs'
+  | 'exponentialBackoffRandomFactor'
+  | 'exponentialBackoffMaxMs'
+  | 'requiredContactPointNr'
+  | 'resolveTimeoutMs'
+  | 'contactWithAllContactPoints'
+  | 'fallbackPort'
+  | 'filterOnFallbackPort'
+  | 'probingFailureTimeoutMs'
+  | 'probeIntervalMs'
+  | 'probeIntervalJitter'
+>;
+
+export interface CoordinatorOptions {
+  readonly settings: CoordinatorSettings;
+  readonly selfContactPoint: SelfContactPoint;
+  readonly discovery: ServiceDiscovery;
+  readonly prober: Prober;
+  readonly cluster: Pick<ClusterApi, 'selfAddress' | 'join' | 'joinSeedNodes'>;
+  readonly scheduler: Scheduler;
+  readonly random: Random;
+  readonly logger: Logger;
+}
+
+interface ContactsObservation {
+  readonly observedAt: number;
+  readonly contactPoints: readonly ResolvedTarget[];
+}
+
+interface ProbeLoop {
+  readonly target: ResolvedTarget;
+  readonly url: string;
+  deadline: number;
+  timer: Cancellable | undefined;
+  stopped: boolean;
+  status: {
+    lastAnswerAt?: number;
+    selfNode?: string;
+    seedNodes: readonly string[];
+    lastError?: string;
+    ignoredBecause?: string;
+  };
+}
+
+const targetKey = (t: ResolvedTarget) => `${t.host}|${t.port ?? ''}|${t.address ?? ''}`;
+const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+const list = (items: readonly string[]) => items.join(', ');
+
+function dedupe(targets: readonly ResolvedTarget[]): ResolvedTarget[] {
+  const out: ResolvedTarget[] = [];
+  for (const t of targets) if (!out.some((o) => resolvedTargetEquals(o, t))) out.push(t);
+  return out;
+}
+
+function sameSet(a: readonly ResolvedTarget[], b: readonly ResolvedTarget[]): boolean {
+  return a.length === b.length && a.every((t) => b.some((u) => resolvedTargetEquals(t, u)));
+}
+
+export class BootstrapCoordinator {
+  private phase: BootstrapPhase = 'initial';
+  private discoverTimer: Cancellable | undefined;
+  private decideTimer: Cancellable | undefined;
+  private failures = 0;
+  private observation: ContactsObservation | undefined;
+  private readonly observations = new Map<string, SeedNodesObservation>();
+  private readonly probes = new Map<string, ProbeLoop>();
+  private readonly warnedSelfProbe = new Set<string>();
+  private lastLookup: { at: number; ok: boolean; error?: string; resolved: readonly ResolvedTarget[] } | undefined;
+  private lastDecision: JoinDecision | undefined;
+  private lookupGeneration = 0;
+  /** Generation of the newest lookup whose answer was applied; older answers arriving late are dropped. */
+  private appliedGeneration = 0;
+
+  constructor(private readonly o: CoordinatorOptions) {}
+
+  /** Arms the timers and runs the first lookup at once (Pekko's creation plus InitiateBootstrapping). */
+  start(): void {
+    if (this.phase !== 'initial') {
+      this.o.logger.warn('Bootstrap already initiated, ignoring start()');
+      return;
+    }
+    const s = this.o.settings;
+    this.armDiscover();
+    this.decideTimer = this.o.scheduler.scheduleRepeatedly(s.probeIntervalMs, s.probeIntervalMs, () => this.decide());
+    this.phase = 'bootstrapping';
+    this.o.logger.info(
+      { marker: 'pekkoBootstrapInit' },
+      `Locating service members. Using discovery [${s.discoveryMethod}], join decider [LowestAddressJoinDecider], scheme [${this.o.selfContactPoint.scheme}]`,
+    );
+    this.lookup();
+  }
+
+  /** Marks bootstrap as not needed (pekko.cluster.seed-nodes is set); nothing runs. */
+  skip(): void {
+    if (this.phase === 'initial') this.phase = 'skipped';
+  }
+
+  /** Stops timers and probing; the seed-nodes route keeps serving. */
+  stop(): void {
+    if (this.phase === 'bootstrapping' || this.phase === 'initial') this.phase = 'stopped';
+    this.discoverTimer?.cancel();
+    this.decideTimer?.cancel();
+    this.discoverTimer = this.decideTimer = undefined;
+    for (const p of this.probes.values()) this.stopProbe(p);
+    this.probes.clear();
+  }
+
+  get currentPhase(): BootstrapPhase {
+    return this.phase;
+  }
+
+  status(): BootstrapStatus {
+    const now = this.o.scheduler.now();
+    const self = this.o.selfContactPoint;
+    const reason = this.reasonNotJoined();
+    return {
+      phase: this.phase,
+      lookup: formatLookup(this.o.settings.lookup),
+      discoveryMethod: this.o.settings.discoveryMethod,
+      selfContactPoint: `${self.scheme}://${self.host}:${self.port}${self.basePath ? `/${self.basePath}` : ''}`,
+      selfAddress: formatAddress(this.o.cluster.selfAddress),
+      ...(this.lastLookup && {
+        lastLookup: {
+          agoMs: Math.round(now - this.lastLookup.at),
+          ok: this.lastLookup.ok,
+          ...(this.lastLookup.error !== undefined && { error: this.lastLookup.error }),
+          resolved: this.lastLookup.resolved.map(formatTarget),
+        },
+      }),
+      contactPoints: (this.observation?.contactPoints ?? []).map(formatTarget),
+      ...(this.observation && { contactPointsStableForMs: Math.round(now - this.observation.observedAt) }),
+      probes: [...this.probes.values()].map((p) => ({
+        contactPoint: formatTarget(p.target),
+        url: p.url,
+        ...(p.status.lastAnswerAt !== undefined && { lastAnswerAgoMs: Math.round(now - p.status.lastAnswerAt) }),
+        ...(p.status.selfNode !== undefined && { selfNode: p.status.selfNode }),
+        seedNodes: p.status.seedNodes,
+        ...(p.status.lastError !== undefined && { lastError: p.status.lastError }),
+        ...(p.status.ignoredBecause !== undefined && { ignoredBecause: p.status.ignoredBecause }),
+      })),
+      ...(this.lastDecision && {
+        decision: {
+          type: this.lastDecision.type,
+          ...(this.lastDecision.type === 'JoinOtherSeedNodes' && {
+            seedNodes: this.lastDecision.seedNodes.map(formatAddress),
+          }),
+        },
+      }),
+      ...(reason !== undefined && { reason }),
+    };
+  }
+
+  private reasonNotJoined(): string | undefined {
+    switch (this.phase) {
+      case 'joined':
+        return undefined;
+      case 'initial':
+        return 'bootstrap has not been started';
+      case 'skipped':
+        return 'pekko.cluster.seed-nodes is set; the cluster joins those seed nodes without bootstrap';
+      case 'stopped':
+        return 'bootstrap was stopped before a join was issued';
+      case 'bootstrapping':
+        if (this.lastLookup === undefined) return 'waiting for the first discovery lookup';
+        if (!this.lastLookup.ok) return `the last discovery lookup failed: ${this.lastLookup.error ?? 'unknown error'}`;
+        if (this.lastDecision?.type === 'KeepProbing') return this.lastDecision.reason;
+        return 'waiting for the next decision';
+    }
+  }
+
+  private armDiscover(): void {
+    this.discoverTimer?.cancel();
+    const delay = lookupDelayMs(this.failures, this.o.settings, this.o.random);
+    this.discoverTimer = this.o.scheduler.schedule(delay, () => this.lookup());
+  }
+
+  private lookup(): void {
+    if (this.phase !== 'bootstrapping') return;
+    const s = this.o.settings;
+    const generation = ++this.lookupGeneration;
+    this.o.logger.info(`Looking up [${formatLookup(s.lookup)}]`);
+    let pending: Promise<{ readonly addresses: readonly ResolvedTarget[] }>;
+    try {
+      pending = this.o.discovery.lookup(s.lookup, s.resolveTimeoutMs);
+    } catch (e) {
+      pending = Promise.reject(e);
+    }
+    pending.then(
+      (resolved) => this.onResolved(resolved.addresses, generation),
+      (e: unknown) => this.onResolveFailed(e, generation),
+    );
+  }
+
+  private onResolved(raw: readonly ResolvedTarget[], generation: number): void {
+    if (this.phase !== 'bootstrapping' || generation < this.appliedGeneration) return;
+    this.appliedGeneration = generation;
+    const s = this.o.settings;
+    const now = this.o.scheduler.now();
+    const filtered = dedupe(
+      selectHosts(raw, {
+        hasPortName: s.lookup.portName !== undefined,
+        filterOnFallbackPort: s.filterOnFallbackPort,
+        fallbackPort: s.fallbackPort,
+      }),
+    );
+    this.lastLookup = { at: now, ok: true, resolved: raw };
+    this.o.logger.info(
+      { marker: 'pekkoBootstrapResolved', pekkoContactPoints: list(filtered.map(formatTarget)) },
+      `Located service members based on: [${formatLookup(s.lookup)}]: [${list(raw.map(formatTarget))}], filtered to [${list(filtered.map(formatTarget))}]`,
+    );
+    if (!this.observation || !sameSet(this.observation.contactPoints, filtered)) {
+      this.observation = { observedAt: now, contactPoints: filtered };
+    }
+    for (const [key, obs] of this.observations) {
+      if (!filtered.some((t) => resolvedTargetEquals(t, obs.contactPoint))) this.observations.delete(key);
+    }
+    for (const [key, p] of this.probes) {
+      if (!filtered.some((t) => resolvedTargetEquals(t, p.target))) {
+        this.stopProbe(p);
+        this.probes.delete(key);
+      }
+    }
+    for (const t of filtered) this.ensureProbe(t);
+    this.failures = 0;
+    this.armDiscover();
+  }
+
+  private onResolveFailed(e: unknown, generation: number): void {
+    if (this.phase !== 'bootstrapping' || generation < this.appliedGeneration) return;
+    this.appliedGeneration = generation;
+    const s = this.o.settings;
+    const error = errorText(e);
+    this.lastLookup = { at: this.o.scheduler.now(), ok: false, error, resolved: [] };
+    this.o.logger.warn(
+      { marker: 'pekkoBootstrapResolveFailed', err: error },
+      `Resolve attempt failed! Cause: ${error} (lookup ${formatLookup(s.lookup)} with discovery [${s.discoveryMethod}])`,
+    );
+    this.observation = undefined;
+    this.failures++;
+    this.armDiscover();
+  }
+
+  private ensureProbe(target: ResolvedTarget): void {
+    const key = targetKey(target);
+    if (this.probes.has(key)) return;
+    const s = this.o.settings;
+    const self = this.o.cluster.selfAddress;
+    if (target.host === self.host && (target.port ?? s.fallbackPort) === self.port) {
+      if (!this.warnedSelfProbe.has(key)) {
+        this.warnedSelfProbe.add(key);
+        this.o.logger.warn(
+          `Misconfiguration detected! Contact point [${formatTarget(target)}] is this node's cluster (remoting) address, ` +
+            'not its management endpoint; not probing it. Discovery should return the management port.',
+        );
+      }
+      return;
+    }
+    const loop: ProbeLoop = {
+      target,
+      url: probeUrl(target, this.o.selfContactPoint, s.fallbackPort),
+      deadline: this.o.scheduler.now() + s.probingFailureTimeoutMs,
+      timer: undefined,
+      stopped: false,
+      status: { seedNodes: [] },
+    };
+    this.probes.set(key, loop);
+    this.probeOnce(loop);
+  }
+
+  private stopProbe(p: ProbeLoop): void {
+    p.stopped = true;
+    p.timer?.cancel();
+  }
+
+  private probeOnce(p: ProbeLoop): void {
+    const s = this.o.settings;
+    const timeoutMs = s.probingFailureTimeoutMs;
+    let settled = false;
+    const timeout = this.o.scheduler.schedule(timeoutMs, () => finish(new Error(`request timed out after ${timeoutMs} ms`)));
+    const finish = (result: SeedNodesDocument | Error) => {
+      if (settled) return;
+      settled = true;
+      timeout.cancel();
+      if (p.stopped) return;
+      if (result instanceof Error) this.onProbeFailure(p, result);
+      else this.onProbeSuccess(p, result);
+    };
+    let pending: Promise<SeedNodesDocument>;
+    try {
+      pending = this.o.prober.probe(p.url, timeoutMs);
+    } catch (e) {
+      pending = Promise.reject(e);
+    }
+    pending.then(finish, (e: unknown) => finish(e instanceof Error ? e : new Error(String(e))));
+  }
+
+  private scheduleProbe(p: ProbeLoop): void {
+    const s = this.o.settings;
+    p.timer = this.o.scheduler.schedule(probeDelayMs(s.probeIntervalMs, s.probeIntervalJitter, this.o.random), () => {
+      if (!p.stopped) this.probeOnce(p);
+    });
+  }
+
+  private onProbeFailure(p: ProbeLoop, e: Error): void {
+    const now = this.o.scheduler.now();
+    p.status.lastError = e.message;
+    this.o.logger.warn(`Probing [${p.url}] failed due to: ${e.message}`);
+    if (now >= p.deadline) {
+      this.o.logger.error(
+        `Overdue of probing-failure-timeout, stop probing, signaling that it's failed. Contact point [${formatTarget(p.target)}]`,
+      );
+      this.stopProbe(p);
+      this.probes.delete(targetKey(p.target));
+      this.onProbingFailed(p.target);
+    } else {
+      this.scheduleProbe(p);
+    }
+  }
+
+  private onProbeSuccess(p: ProbeLoop, doc: SeedNodesDocument): void {
+    const s = this.o.settings;
+    const now = this.o.scheduler.now();
+    p.deadline = now + s.probingFailureTimeoutMs;
+    p.status = {
+      lastAnswerAt: now,
+      selfNode: formatAddress(doc.selfNode),
+      seedNodes: doc.seedNodes.map((e) => formatAddress(e.node)),
+    };
+    this.scheduleProbe(p);
+    this.onSeedNodes(p, now, doc);
+  }
+
+  private onSeedNodes(p: ProbeLoop, observedAt: number, doc: SeedNodesDocument): void {
+    if (this.phase !== 'bootstrapping' || !this.observation) return;
+    const system = this.o.cluster.selfAddress.system;
+    const foreign = [doc.selfNode, ...doc.seedNodes.map((e) => e.node)].find((a) => a.system !== system);
+    if (foreign) {
+      // Beyond Pekko: a node of another system can never be joined, so its answer must not count.
+      p.status.ignoredBecause = `it reports system [${foreign.system}], this node's system is [${system}]`;
+      this.o.logger.warn(
+        `Ignoring contact point [${formatTarget(p.target)}]: ${p.status.ignoredBecause}; check muster.system-name and the service name`,
+      );
+      this.observations.delete(targetKey(p.target));
+      return;
+    }
+    const seedNodes: Address[] = doc.seedNodes.map((e) => e.node);
+    if (this.observation.contactPoints.some((t) => resolvedTargetEquals(t, p.target))) {
+      this.observations.set(targetKey(p.target), {
+        observedAt,
+        contactPoint: p.target,
+        sourceAddress: doc.selfNode,
+        seedNodes,
+      });
+      this.o.logger.info(
+        { marker: 'pekkoBootstrapSeedNodes', pekkoSeedNodes: list(seedNodes.map(formatAddress)) },
+        `Contact point [${formatAddress(doc.selfNode)}] returned [${seedNodes.length}] seed-nodes [${list(seedNodes.map(formatAddress))}]`,
+      );
+    }
+    if (seedNodes.length > 0) this.decide();
+  }
+
+  private onProbingFailed(target: ResolvedTarget): void {
+    if (this.phase !== 'bootstrapping') return;
+    if (this.observation?.contactPoints.some((t) => resolvedTargetEquals(t, target))) {
+      this.o.logger.info(
+        { marker: 'pekkoBootstrapSeedNodesProbingFailed', pekkoContactPoints: formatTarget(target) },
+        `Received signal that probing has failed, scheduling contact point probing again: [${formatTarget(target)}]`,
+      );
+    }
+    this.observations.delete(targetKey(target));
+    this.armDiscover();
+  }
+
+  private decide(): void {
+    if (this.phase !== 'bootstrapping' || !this.observation) return;
+    const s = this.o.settings;
+    const now = this.o.scheduler.now();
+    const fresh = [...this.observations.values()].filter((o) => now - o.observedAt <= s.probingFailureTimeoutMs);
+    let result;
+    try {
+      result = decide(
+        {
+          currentTime: now,
+          contactPointsChangedAt: this.observation.observedAt,
+          contactPoints: this.observation.contactPoints,
+          seedNodesObservations: fresh,
+        },
+        this.o.selfContactPoint,
+        s,
+      );
+    } catch (e) {
+      this.o.logger.error({ err: errorText(e) }, 'Join decision failed');
+      return;
+    }
+    for (const l of result.logs) this.log(l);
+    this.act(result.decision);
+  }
+
+  private log(l: DecisionLog): void {
+    const fields = { ...(l.marker !== undefined && { marker: l.marker }), ...l.fields };
+    this.o.logger[l.level](fields, l.msg);
+  }
+
+  private act(decision: JoinDecision): void {
+    const self = this.o.cluster.selfAddress;
+    const selfText = formatAddress(self);
+    if (decision.type === 'JoinOtherSeedNodes') {
+      const others = decision.seedNodes.filter((a) => formatAddress(a) !== selfText);
+      if (others.length === 0) {
+        this.lastDecision = {
+          type: 'KeepProbing',
+          reason: `the only reported seed node is this node's own address [${selfText}] (an earlier incarnation); waiting for it to be removed`,
+        };
+        return;
+      }
+      this.lastDecision = decision;
+      const seeds = list(others.map(formatAddress));
+      this.o.logger.info(
+        { marker: 'pekkoBootstrapJoin', pekkoSeedNodes: seeds },
+        `Joining [${selfText}] to existing cluster [${seeds}]`,
+      );
+      this.phase = 'joined';
+      this.stop();
+      this.o.cluster.joinSeedNodes(others);
+    } else if (decision.type === 'JoinSelf') {
+      this.lastDecision = decision;
+      this.o.logger.info(
+        { marker: 'pekkoBootstrapJoinSelf' },
+        `Initiating new cluster, self-joining [${selfText}]. Other nodes are expected to locate this cluster via continued contact-point probing.`,
+      );
+      this.phase = 'joined';
+      this.stop();
+      this.o.cluster.join(self);
+    } else {
+      this.lastDecision = decision;
+    }
+  }
+}

@@ -1,0 +1,93 @@
+// Probes a contact point over HTTP(S): GET .../bootstrap/seed-nodes with a request timeout,
+// a small keep-alive pool per contact point, an optional CA (contact-point.http-client.ca-path)
+// and optional basic-auth headers (muster.management.basic-auth), then strict parsing.
+import { readFileSync } from 'node:fs';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Prober } from './coordinator.js';
+import { parseSeedNodesJson, type SeedNodesDocument } from './seed-nodes.js';
+
+export interface HttpProberOptions {
+  /** PEM CA bundle file to trust for https probes (contact-point.http-client.ca-path). */
+  readonly caPath?: string;
+  /** PEM CA material, used when no caPath is given (for example the management https CA). */
+  readonly ca?: string | Buffer;
+  /** Highest TLS version to offer (http-client.tls-version). */
+  readonly tlsMaxVersion?: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+  /** Extra headers on every probe, e.g. Authorization when management basic auth is on. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Concurrent connections per contact point (host:port). Probes are sequential, so 1 is enough. */
+  readonly maxSocketsPerContactPoint?: number;
+  /** Seed-nodes answers larger than this are a failure. */
+  readonly maxBodyBytes?: number;
+}
+
+export class ProbeError extends Error {
+  constructor(message: string, readonly status?: number) {
+    super(message);
+    this.name = 'ProbeError';
+  }
+}
+
+export function createHttpProber(options: HttpProberOptions = {}): Prober {
+  const ca = options.caPath !== undefined ? readFileSync(options.caPath) : options.ca;
+  const maxSockets = options.maxSocketsPerContactPoint ?? 1;
+  const limit = options.maxBodyBytes ?? 256 * 1024;
+  const httpAgent = new HttpAgent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
+  const httpsAgent = new HttpsAgent({
+    keepAlive: true,
+    maxSockets,
+    maxFreeSockets: maxSockets,
+    ...(ca !== undefined && { ca }),
+    ...(options.tlsMaxVersion !== undefined && { maxVersion: options.tlsMaxVersion }),
+  });
+
+  const get = (url: string, timeoutMs: number) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const https = url.startsWith('https:');
+      const req = (https ? httpsRequest : httpRequest)(url, {
+        method: 'GET',
+        agent: https ? httpsAgent : httpAgent,
+        headers: { accept: 'application/json', ...options.headers },
+      });
+      const timer = setTimeout(() => req.destroy(new ProbeError(`request timed out after ${timeoutMs} ms`)), timeoutMs);
+      timer.unref();
+      req.on('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+      req.on('response', (res: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size > limit) req.destroy(new ProbeError(`response body larger than ${limit} bytes`));
+          else chunks.push(c);
+        });
+        res.on('end', () => {
+          clearTimeout(timer);
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
+        });
+        res.on('error', (e) => {
+          clearTimeout(timer);
+          reject(e);
+        });
+      });
+      req.end();
+    });
+
+  return {
+    async probe(url: string, timeoutMs: number): Promise<SeedNodesDocument> {
+      const { status, body } = await get(url, timeoutMs);
+      if (status !== 200) {
+        const shown = body.length > 500 ? `${body.slice(0, 500)}...` : body;
+        throw new ProbeError(`expected response '200 OK' but got '${status}', response body: [${shown}]`, status);
+      }
+      return parseSeedNodesJson(body);
+    },
+    close() {
+      httpAgent.destroy();
+      httpsAgent.destroy();
+    },
+  };
+}
