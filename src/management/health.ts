@@ -3,7 +3,7 @@
 // decides at once; otherwise the first `false` in list order; otherwise the group passes.
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { systemScheduler, type Scheduler } from '../clock.js';
+import type { Scheduler } from '../clock.js';
 import type { ClusterApi, MemberStatus } from '../cluster/api.js';
 import { ConfigError } from '../config/types.js';
 import { CLUSTER_MEMBERSHIP_CHECK_CLASS, type NamedClass } from '../config/settings/management.js';
@@ -23,10 +23,18 @@ export type HealthOutcome =
   | { readonly kind: 'failed'; readonly id: string; readonly message: string }
   | { readonly kind: 'timed-out'; readonly id: string; readonly timeoutMs: number };
 
+/** Timers that keep the process alive: an answer is owed while a check runs. */
+const refTimers: Pick<Scheduler, 'schedule'> = {
+  schedule(delayMs, fn) {
+    const t = setTimeout(fn, delayMs);
+    return { cancel: () => clearTimeout(t) };
+  },
+};
+
 export function evaluateChecks(
   checks: readonly NamedCheck[],
   timeoutMs: number,
-  scheduler: Scheduler = systemScheduler,
+  scheduler: Pick<Scheduler, 'schedule'> = refTimers,
 ): Promise<HealthOutcome> {
   if (checks.length === 0) return Promise.resolve({ kind: 'ok' });
   return new Promise((done) => {
@@ -41,7 +49,8 @@ export function evaluateChecks(
       done(outcome);
     };
     checks.forEach(({ id, check }, i) => {
-      timers.push(scheduler.schedule(timeoutMs, () => finish({ kind: 'timed-out', id, timeoutMs })));
+      const timer = scheduler.schedule(timeoutMs, () => finish({ kind: 'timed-out', id, timeoutMs }));
+      timers.push(timer);
       let result: Promise<boolean>;
       try {
         result = Promise.resolve(check());
@@ -50,6 +59,7 @@ export function evaluateChecks(
       }
       result.then(
         (ok) => {
+          timer.cancel();
           results[i] = ok === true;
           if (--pending > 0 || finished) return;
           const firstFalse = results.findIndex((r) => r !== true);
