@@ -47,12 +47,13 @@ declare module '@pushcorn/hocon-parser/lib/core/Context.js' {
 
 declare module '@pushcorn/hocon-parser/lib/core/Token.js' {
   class Token {
-    static readonly TYPE: Readonly<Record<'VALUE' | 'WHITESPACE' | 'NEWLINE' | 'COMMENT' | 'SUBSTITUTION', symbol>>;
+    static readonly TYPE: Readonly<Record<'VALUE' | 'WHITESPACE' | 'NEWLINE' | 'COMMENT' | 'SUBSTITUTION' | 'ASSIGN', symbol>>;
     readonly type: symbol;
     readonly value: unknown;
     readonly line: number;
     readonly col: number;
     readonly file?: string;
+    readonly quoted: boolean;
   }
   const mod: { Token: typeof Token };
   export default mod;
@@ -88,6 +89,15 @@ declare module '@pushcorn/hocon-parser/lib/nodes/SubstitutionNode.js' {
   import type NodeMod from '@pushcorn/hocon-parser/lib/core/Node.js';
   class SubstitutionNode extends NodeMod.Node {}
   const mod: { SubstitutionNode: typeof SubstitutionNode };
+  export default mod;
+}
+
+declare module '@pushcorn/hocon-parser/lib/nodes/ValueNode.js' {
+  import type NodeMod from '@pushcorn/hocon-parser/lib/core/Node.js';
+  class ValueNode extends NodeMod.Node {
+    resolveSubstitutions(scope?: unknown): Promise<unknown>;
+  }
+  const mod: { ValueNode: typeof ValueNode };
   export default mod;
 }
 

@@ -15,6 +15,7 @@ import ContextMod from '@pushcorn/hocon-parser/lib/core/Context.js';
 import NodeMod from '@pushcorn/hocon-parser/lib/core/Node.js';
 import FieldNodeMod from '@pushcorn/hocon-parser/lib/nodes/FieldNode.js';
 import SubstitutionNodeMod from '@pushcorn/hocon-parser/lib/nodes/SubstitutionNode.js';
+import ValueNodeMod from '@pushcorn/hocon-parser/lib/nodes/ValueNode.js';
 import TokenMod from '@pushcorn/hocon-parser/lib/core/Token.js';
 import utils from '@pushcorn/hocon-parser/lib/utils.js';
 import HttpMod from '@pushcorn/hocon-parser/lib/sources/HttpSource.js';
@@ -26,6 +27,7 @@ const { Context } = ContextMod;
 const { Node } = NodeMod;
 const { FieldNode } = FieldNodeMod;
 const { SubstitutionNode } = SubstitutionNodeMod;
+const { ValueNode } = ValueNodeMod;
 const { Token } = TokenMod;
 
 /** Where a field was assigned, as the parser saw it. */
@@ -148,7 +150,27 @@ function install(): void {
   // 5. Plain path lookups: own properties only, no wildcards or expressions.
   utils.query = safeQuery;
 
-  // 6. Record who set each field, and refuse prototype keys.
+  // 6. `key += 1`: the appended single unquoted token is pushed as raw text ("1"), unlike every
+  // other value. Give it the same number/boolean/null reading as a plain `key = 1`.
+  const originalResolveSubstitutions = ValueNode.prototype.resolveSubstitutions;
+  ValueNode.prototype.resolveSubstitutions = async function resolveSubstitutions(this: InstanceType<typeof ValueNode>, scope?: unknown) {
+    const result = await originalResolveSubstitutions.call(this, scope);
+    if (this.$.sracNode && Array.isArray(result) && result.length > 0) {
+      const T = Token.TYPE;
+      const children: unknown[] = this.children;
+      const tokens = children.filter(
+        (c): c is InstanceType<typeof Token> => c instanceof Token && c.type !== T.WHITESPACE,
+      );
+      const nodes = children.filter((c) => !(c instanceof Token));
+      const only = tokens[0];
+      if (nodes.length === 1 && tokens.length === 1 && only && only.type === T.VALUE && !only.quoted && result.at(-1) === only.value) {
+        result[result.length - 1] = Context.parseData(only.value, true);
+      }
+    }
+    return result;
+  };
+
+  // 7. Record who set each field, and refuse prototype keys.
   const originalFieldResolve = FieldNode.prototype.onResolve;
   FieldNode.prototype.onResolve = async function onResolve(this: InstanceType<typeof FieldNode>, scope?: unknown) {
     const state = loads.get(this.context.root as object);
@@ -304,6 +326,7 @@ export const parserInternals = {
   Node,
   FieldNode,
   SubstitutionNode,
+  ValueNode,
   Token,
   utils,
   install,
