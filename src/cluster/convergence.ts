@@ -1,0 +1,46 @@
+// The convergence predicate (spec §4.8): leader actions that need a consistent view run only
+// when every member that must have seen the current version has, and no member that still
+// counts is unreachable. Single data center.
+import { uniqueAddressKey, type UniqueAddress } from '../address.js';
+import { memberIndex, memberKey, type Gossip } from './gossip.js';
+import { LEADER_STATUSES, type MemberStatus } from './member.js';
+import { allUnreachableOrTerminated, withoutObservers } from './reachability.js';
+
+/** A node's local view: its gossip plus the Exiting nodes that confirmed their exit to it. */
+export interface MembershipState {
+  readonly gossip: Gossip;
+  readonly self: UniqueAddress;
+  /** uniqueAddressKeys of members that sent ExitingConfirmed. */
+  readonly exitingConfirmed: ReadonlySet<string>;
+}
+
+const BOOTSTRAP_MUST_SEE: ReadonlySet<MemberStatus> = new Set<MemberStatus>([...LEADER_STATUSES, 'Joining', 'WeaklyUp']);
+
+/** True when no member has a leader-eligible status: the first member is still forming the cluster. */
+export function isFirstMemberInDc(g: Gossip): boolean {
+  return !g.members.some((m) => LEADER_STATUSES.has(m.status));
+}
+
+/** Keys of members with status Down (their reachability observations are ignored). */
+export function downMemberKeys(g: Gossip): Set<string> {
+  return new Set(g.members.filter((m) => m.status === 'Down').map(memberKey));
+}
+
+export function hasConvergence(s: MembershipState): boolean {
+  const g = s.gossip;
+  const mustHaveSeen = isFirstMemberInDc(g) ? BOOTSTRAP_MUST_SEE : LEADER_STATUSES;
+  for (const m of g.members) {
+    const k = memberKey(m);
+    if (mustHaveSeen.has(m.status) && !g.seen.has(k) && !s.exitingConfirmed.has(k)) return false;
+  }
+  const selfKey = uniqueAddressKey(s.self);
+  const idx = memberIndex(g);
+  const r = withoutObservers(g.reachability, downMemberKeys(g));
+  for (const n of allUnreachableOrTerminated(r)) {
+    const k = uniqueAddressKey(n);
+    if (k === selfKey || s.exitingConfirmed.has(k)) continue;
+    const status = idx.get(k)?.status ?? 'Removed';
+    if (status !== 'Down' && status !== 'Exiting') return false;
+  }
+  return true;
+}

@@ -1,0 +1,86 @@
+// Diffing two membership states into the events applications see (spec §8.1), in Pekko's
+// order: removals, member status events, unreachable, reachable, leader, role leaders, seen.
+import { uniqueAddressKey, type Address, type UniqueAddress } from '../address.js';
+import type { ClusterEvent, Member, MemberStatus } from './api.js';
+import { hasConvergence, type MembershipState } from './convergence.js';
+import { memberIndex, memberKey, seenMembers } from './gossip.js';
+import { allRoles, leaderOf, roleLeaderOf } from './leader.js';
+import { allUnreachable, allUnreachableOrTerminated, isReachable } from './reachability.js';
+
+function statusEvent(m: Member): ClusterEvent | undefined {
+  const events: Partial<Record<MemberStatus, ClusterEvent['type']>> = {
+    Joining: 'MemberJoined',
+    WeaklyUp: 'MemberWeaklyUp',
+    Up: 'MemberUp',
+    Leaving: 'MemberLeft',
+    Exiting: 'MemberExited',
+    Down: 'MemberDowned',
+    PreparingForShutdown: 'MemberPreparingForShutdown',
+    ReadyForShutdown: 'MemberReadyForShutdown',
+  };
+  const type = events[m.status];
+  return type ? ({ type, member: m } as ClusterEvent) : undefined;
+}
+
+function sameAddress(a: Address | undefined, b: Address | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.host === b.host && a.port === b.port && a.system === b.system && a.protocol === b.protocol;
+}
+
+const leaderAddress = (u: UniqueAddress | undefined): Address | undefined => u?.address;
+
+/** Events that turn `from` into `to` as seen by subscribers of the node `to.self`. */
+export function diffEvents(from: MembershipState, to: MembershipState): ClusterEvent[] {
+  const events: ClusterEvent[] = [];
+  const oldG = from.gossip;
+  const newG = to.gossip;
+  const oldIdx = memberIndex(oldG);
+  const newIdx = memberIndex(newG);
+  const selfKey = uniqueAddressKey(to.self);
+
+  for (const m of oldG.members) {
+    if (!newIdx.has(memberKey(m))) {
+      events.push({ type: 'MemberRemoved', member: { ...m, status: 'Removed' }, previousStatus: m.status });
+    }
+  }
+  for (const m of newG.members) {
+    const old = oldIdx.get(memberKey(m));
+    if (!old || old.status !== m.status || old.upNumber !== m.upNumber) {
+      const e = statusEvent(m);
+      if (e) events.push(e);
+    }
+  }
+
+  const oldUnreachable = new Set(allUnreachableOrTerminated(oldG.reachability).map(uniqueAddressKey));
+  for (const n of allUnreachableOrTerminated(newG.reachability)) {
+    const k = uniqueAddressKey(n);
+    const m = newIdx.get(k);
+    if (m && k !== selfKey && !oldUnreachable.has(k)) events.push({ type: 'UnreachableMember', member: m });
+  }
+  for (const n of allUnreachable(oldG.reachability)) {
+    const k = uniqueAddressKey(n);
+    const m = newIdx.get(k);
+    if (m && k !== selfKey && isReachable(newG.reachability, n)) events.push({ type: 'ReachableMember', member: m });
+  }
+
+  const oldLeader = leaderAddress(leaderOf(oldG, from.self));
+  const newLeader = leaderAddress(leaderOf(newG, to.self));
+  if (!sameAddress(oldLeader, newLeader)) events.push({ type: 'LeaderChanged', leader: newLeader });
+
+  const roles = [...new Set([...allRoles(oldG), ...allRoles(newG)])].sort();
+  for (const role of roles) {
+    const before = leaderAddress(roleLeaderOf(oldG, from.self, role));
+    const after = leaderAddress(roleLeaderOf(newG, to.self, role));
+    if (!sameAddress(before, after)) events.push({ type: 'RoleLeaderChanged', role, leader: after });
+  }
+
+  const oldSeen = seenMembers(oldG).map((m) => memberKey(m));
+  const newSeenMembers = seenMembers(newG);
+  const newSeen = newSeenMembers.map((m) => memberKey(m));
+  const oldConv = oldG.members.length > 0 && hasConvergence(from);
+  const newConv = newG.members.length > 0 && hasConvergence(to);
+  if (oldConv !== newConv || oldSeen.join('|') !== newSeen.join('|')) {
+    events.push({ type: 'SeenChanged', convergence: newConv, seenBy: newSeenMembers.map((m) => m.uniqueAddress.address) });
+  }
+  return events;
+}
