@@ -179,7 +179,7 @@ async function waitUntilAnswering(host: string, port: number, timeoutMs: number)
 
 function answersProbe(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const s = createSocket('udp4');
+    const s = createSocket(host.includes(':') ? 'udp6' : 'udp4');
     const timer = setTimeout(() => {
       s.close();
       resolve(false);

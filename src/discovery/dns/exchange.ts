@@ -172,6 +172,10 @@ export function decodeReply(msg: Buffer, id: number, name: string, type: QueryTy
       { cause: e },
     );
   }
+  // dns-packet reads past the end of a cut-off buffer instead of failing; catch that here.
+  if (dnsPacket.decode.bytes > msg.length) {
+    throw new DnsMalformedResponseError(`answer cut off (${msg.length} bytes, records need ${dnsPacket.decode.bytes})`, where);
+  }
   if (packet.id !== id) return undefined;
   if (!packet.flag_qr) throw new DnsMalformedResponseError('answer is not a response (QR bit clear)', where);
   const q = packet.questions?.[0];
