@@ -1,0 +1,183 @@
+// The failure-detection plugin of a ClusterNode: answers heartbeats (always), heartbeats the
+// node's monitoring receivers once it is a member, and every reaper tick turns the detector's
+// verdicts into edits of this node's own reachability row (spec 5.1-5.5).
+import type { UniqueAddress } from '../address.js';
+import { uniqueAddressEquals, uniqueAddressKey } from '../address.js';
+import type { Cancellable } from '../clock.js';
+import type { Member } from './api.js';
+import { phiAccrualRegistry, type FailureDetectorRegistry } from './failure-detector.js';
+import { HeartbeatSenderState } from './heartbeat.js';
+import type { ClusterPlugin, ClusterPluginContext } from './plugin.js';
+import type { Reachability, ReachabilityStatus } from './reachability.js';
+
+export interface ReaperChanges {
+  readonly unreachable: UniqueAddress[];
+  readonly reachable: UniqueAddress[];
+}
+
+/**
+ * The reaper's decision: members the detector gives up on become Unreachable in self's row;
+ * members self marked Unreachable (never Terminated) whose detector recovered become Reachable.
+ */
+export function reaperChanges(
+  self: UniqueAddress,
+  members: readonly Member[],
+  reachability: Reachability,
+  isAvailable: (node: UniqueAddress) => boolean,
+): ReaperChanges {
+  const unreachable: UniqueAddress[] = [];
+  const reachable: UniqueAddress[] = [];
+  if (members.length <= 1) return { unreachable, reachable };
+  const own = new Map<string, ReachabilityStatus>();
+  for (const r of reachability.records) {
+    if (uniqueAddressEquals(r.observer, self)) own.set(uniqueAddressKey(r.subject), r.status);
+  }
+  for (const m of members) {
+    const node = m.uniqueAddress;
+    if (uniqueAddressEquals(node, self)) continue;
+    const status = own.get(uniqueAddressKey(node)) ?? 'Reachable';
+    const available = isAvailable(node);
+    if (status === 'Reachable' && !available) unreachable.push(node);
+    else if (status === 'Unreachable' && available) reachable.push(node);
+  }
+  return { unreachable, reachable };
+}
+
+/** Heartbeats, the failure detector registry and the unreachable-nodes reaper, as one plugin. */
+export class HeartbeatPlugin implements ClusterPlugin {
+  readonly name = 'failure-detector';
+  private ctx!: ClusterPluginContext;
+  private registry!: FailureDetectorRegistry;
+  private sender: HeartbeatSenderState | undefined;
+  private timers: Cancellable[] = [];
+  private unsubscribe: (() => void) | undefined;
+  private sequenceNr = 0;
+  private lastTick: number | undefined;
+
+  /** The detector registry (for metrics and tests); undefined before start. */
+  get failureDetector(): FailureDetectorRegistry | undefined {
+    return this.registry;
+  }
+
+  start(ctx: ClusterPluginContext): void {
+    this.ctx = ctx;
+    const fd = ctx.settings.failureDetector;
+    this.registry = phiAccrualRegistry(
+      {
+        threshold: fd.threshold,
+        maxSampleSize: fd.maxSampleSize,
+        minStdDeviationMs: fd.minStdDeviationMs,
+        acceptableHeartbeatPauseMs: fd.acceptableHeartbeatPauseMs,
+        firstHeartbeatEstimateMs: fd.heartbeatIntervalMs,
+      },
+      () => ctx.scheduler.now(),
+      (address, ms) => ctx.logger.warn({ node: address, intervalMs: ms }, 'heartbeat interval is growing too large: %d ms', ms),
+    );
+    // The receiver side answers even before this node is a member.
+    ctx.onMessage('Heartbeat', (m) => {
+      ctx.send(m.from, { type: 'HeartbeatRsp', from: ctx.self, sequenceNr: m.sequenceNr, creationTime: m.creationTime });
+    });
+    ctx.onMessage('HeartbeatRsp', (m) => this.sender?.heartbeatRsp(m.from));
+  }
+
+  onInitialized(): void {
+    if (this.sender) return;
+    const ctx = this.ctx;
+    const fd = ctx.settings.failureDetector;
+    const sender = new HeartbeatSenderState(ctx.self, fd.monitoredByNrOfMembers, this.registry);
+    this.sender = sender;
+    const st = ctx.state();
+    const dc = ctx.settings.selfDataCenter;
+    sender.init(
+      st.members.filter((m) => m.dataCenter === dc).map((m) => m.uniqueAddress),
+      st.unreachable.map((u) => u.subject),
+    );
+    this.unsubscribe = ctx.subscribe((e) => {
+      switch (e.type) {
+        case 'MemberRemoved':
+          if (uniqueAddressEquals(e.member.uniqueAddress, ctx.self)) this.stopSending();
+          else sender.removeMember(e.member.uniqueAddress);
+          return;
+        case 'UnreachableMember':
+          sender.unreachableMember(e.member.uniqueAddress);
+          return;
+        case 'ReachableMember':
+          sender.reachableMember(e.member.uniqueAddress);
+          return;
+        case 'MemberJoined':
+        case 'MemberWeaklyUp':
+        case 'MemberUp':
+        case 'MemberLeft':
+        case 'MemberExited':
+        case 'MemberDowned':
+        case 'MemberPreparingForShutdown':
+        case 'MemberReadyForShutdown':
+          if (!uniqueAddressEquals(e.member.uniqueAddress, ctx.self) && e.member.dataCenter === dc) {
+            sender.addMember(e.member.uniqueAddress);
+          }
+          return;
+        default:
+          return;
+      }
+    });
+    const interval = fd.heartbeatIntervalMs;
+    const initial = Math.max(ctx.settings.periodicTasksInitialDelayMs, interval);
+    const reaper = ctx.settings.unreachableNodesReaperIntervalMs;
+    this.timers.push(
+      ctx.scheduler.scheduleRepeatedly(initial, interval, () => this.heartbeatTick()),
+      ctx.scheduler.scheduleRepeatedly(initial, reaper, () => this.reaperTick()),
+    );
+  }
+
+  onNewMember(address: UniqueAddress['address']): void {
+    this.registry?.remove(address);
+  }
+
+  onStopped(): void {
+    this.stopSending();
+  }
+
+  private stopSending(): void {
+    for (const t of this.timers) t.cancel();
+    this.timers = [];
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    this.sender = undefined;
+  }
+
+  private heartbeatTick(): void {
+    const sender = this.sender;
+    if (!sender) return;
+    const ctx = this.ctx;
+    const now = ctx.scheduler.now();
+    const interval = ctx.settings.failureDetector.heartbeatIntervalMs;
+    if (this.lastTick !== undefined && now - this.lastTick >= 2 * interval) {
+      ctx.logger.warn({ gapMs: now - this.lastTick }, 'Scheduled sending of heartbeat was delayed (%d ms); CPU starvation or GC?', now - this.lastTick);
+    }
+    this.lastTick = now;
+    this.sequenceNr++;
+    for (const to of sender.activeReceivers()) {
+      if (!this.registry.isMonitoring(to.address)) {
+        // Give the receiver a chance to answer; then start its detector's clock regardless.
+        ctx.scheduler.schedule(ctx.settings.failureDetector.expectedResponseAfterMs, () => this.sender?.expectedFirstHeartbeat(to));
+      }
+      ctx.send(to.address, { type: 'Heartbeat', from: ctx.self.address, sequenceNr: this.sequenceNr, creationTime: Math.trunc(now) });
+    }
+  }
+
+  private reaperTick(): void {
+    if (!this.sender || !this.ctx.isInitialized()) return;
+    const g = this.ctx.gossip();
+    const dc = this.ctx.settings.selfDataCenter;
+    const members = g.members.filter((m) => m.dataCenter === dc);
+    const changes = reaperChanges(this.ctx.self, members, g.reachability, (n) => this.registry.isAvailable(n.address));
+    if (changes.unreachable.length > 0) {
+      this.ctx.logger.warn({ nodes: changes.unreachable.map(uniqueAddressKey) }, 'Marking node(s) as UNREACHABLE');
+      this.ctx.markUnreachable(changes.unreachable);
+    }
+    if (changes.reachable.length > 0) {
+      this.ctx.logger.info({ nodes: changes.reachable.map(uniqueAddressKey) }, 'Marking node(s) as REACHABLE');
+      this.ctx.markReachable(changes.reachable);
+    }
+  }
+}
