@@ -70,6 +70,7 @@ declare module '@pushcorn/hocon-parser/lib/core/Node.js' {
     resolve(scope?: unknown): Promise<unknown>;
     onResolve(scope?: unknown): Promise<unknown>;
     static assign(obj: object, key: string[] | string, value: unknown): object;
+    static readonly UNSET: unknown;
   }
   const mod: { Node: typeof Node };
   export default mod;

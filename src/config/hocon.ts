@@ -191,7 +191,7 @@ function install(): void {
           this.context.url?.href, t?.line, t?.col, String(bad), 'forbidden-key',
         );
       }
-      if (state && val !== undefined && seq !== undefined) {
+      if (state && val !== undefined && val !== Node.UNSET && seq !== undefined) {
         const t = this.firstToken;
         const substitution = singleSubstitution(this.value);
         state.fields.push({
