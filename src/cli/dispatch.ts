@@ -3,6 +3,7 @@
 import { ConfigError } from '../config/types.js';
 import { parseArgs, UsageError, type CommandName, type ParsedArgs } from './args.js';
 import { checkConfigCommand } from './check-config.js';
+import { discoverCommand } from './discover.js';
 import { helpCommand, USAGE } from './help.js';
 import { printConfigCommand } from './print-config.js';
 import { runCommand } from './run.js';
@@ -11,6 +12,7 @@ const COMMAND_TABLE: Partial<Record<CommandName, (args: ParsedArgs) => Promise<n
   run: runCommand,
   'check-config': checkConfigCommand,
   'print-config': printConfigCommand,
+  discover: (args) => discoverCommand(args),
   help: helpCommand,
 };
 

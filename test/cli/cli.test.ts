@@ -160,6 +160,24 @@ describe('muster CLI', () => {
     }
   });
 
+  test('discover is dispatched with the loaded config', async () => {
+    const d = dir({
+      'application.conf': [
+        'pekko.discovery.method = config',
+        'pekko.discovery.config.services.orders.endpoints = [ { host = "127.0.0.2", port = 7626 } ]',
+      ].join('\n'),
+    });
+    try {
+      const r = await cli(['discover', '--service', 'orders'], { cwd: d.dir });
+      assert.equal(r.code, 0, r.stderr);
+      const out = JSON.parse(r.stdout);
+      assert.equal(out.method, 'config');
+      assert.deepEqual(out.targets.map((t: { host: string; port?: number }) => [t.host, t.port]), [['127.0.0.2', 7626]]);
+    } finally {
+      d.cleanup();
+    }
+  });
+
   test('run with a bad config fails before starting anything', async () => {
     const r = await cli(['run', '-Dpekko.cluster.min-nr-of-members=many']);
     assert.equal(r.code, 1);
