@@ -6,7 +6,6 @@ import { parseAddress, uniqueAddressKey, type UniqueAddress } from '../../src/ad
 import type { ClusterEvent } from '../../src/cluster/api.js';
 import type { ClusterPlugin, ClusterPluginContext, ClusterShutdownReason } from '../../src/cluster/plugin.js';
 import { toWire, type ClusterMessage } from '../../src/cluster/protocol.js';
-import { SBR_STRATEGY_KEY } from '../../src/cluster/join-config.js';
 import { ClusterSim, simAddress, type SimNode } from '../sim/cluster-sim.js';
 
 const A = simAddress(1);
@@ -21,23 +20,31 @@ function statuses(n: SimNode): string {
     .join(' ');
 }
 
+interface Probe {
+  plugin: ClusterPlugin;
+  ctx(): ClusterPluginContext;
+  initialized: number;
+  stopped: number;
+  newMembers: string[];
+}
+
 /** A plugin that only hands out its context (what FD/SBR/shutdown plugins receive). */
-function capture(): { plugin: ClusterPlugin; ctx: () => ClusterPluginContext; initialized: number; stopped: number; newMembers: string[] } {
+function capture(): Probe {
   let ctx: ClusterPluginContext | undefined;
-  const probe = {
+  const probe: Probe = {
     initialized: 0,
     stopped: 0,
-    newMembers: [] as string[],
+    newMembers: [],
     ctx: () => ctx as ClusterPluginContext,
     plugin: {
       name: 'probe',
-      start: (c: ClusterPluginContext) => {
+      start: (c) => {
         ctx = c;
       },
       onInitialized: () => probe.initialized++,
       onStopped: () => probe.stopped++,
-      onNewMember: (a: { host: string }) => probe.newMembers.push(a.host),
-    } satisfies ClusterPlugin,
+      onNewMember: (a) => probe.newMembers.push(a.host),
+    },
   };
   return probe;
 }
@@ -144,7 +151,7 @@ test('the leader leaving hands leadership on', () => {
 
 test('with a coordinated-shutdown plugin the node waits for exitingCompleted()', () => {
   const reasons: ClusterShutdownReason[] = [];
-  let ctxOfC: ClusterPluginContext | undefined;
+  const holder: { ctx?: ClusterPluginContext } = {};
   const sim = new ClusterSim({
     seed: 10,
     plugins: (addr) => [
@@ -152,7 +159,7 @@ test('with a coordinated-shutdown plugin the node waits for exitingCompleted()',
         name: 'cs',
         start: (ctx) => {
           if (addr.host === '10.0.0.3') {
-            ctxOfC = ctx;
+            holder.ctx = ctx;
             ctx.onShutdownRequested((r) => reasons.push(r));
           }
         },
@@ -166,7 +173,7 @@ test('with a coordinated-shutdown plugin the node waits for exitingCompleted()',
   sim.run(5000);
   assert.deepEqual(reasons, ['cluster-leaving']);
   assert.equal(nodes[2]!.node.nodePhase, 'initialized', 'still running its exiting phase');
-  ctxOfC!.exitingCompleted();
+  holder.ctx!.exitingCompleted();
   assert.equal(nodes[2]!.node.nodePhase, 'stopped');
   assert.ok(sim.runUntil(() => nodes[0]!.node.state().members.length === 2, 10_000) !== undefined);
 });
@@ -213,7 +220,7 @@ test('subscribe: initialStateAsEvents replays the state; plain subscribe only se
     replay.map((e) => e.type),
     ['MemberUp', 'MemberUp', 'LeaderChanged', 'RoleLeaderChanged', 'SeenChanged'],
   );
-  assert.deepEqual(live, []);
+  assert.equal(live.length, 0);
   nodes[0]!.node.shutdown();
   assert.deepEqual(
     live.map((e) => e.type),
