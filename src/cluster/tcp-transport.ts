@@ -49,6 +49,8 @@ export interface TcpTransportSettings {
   readonly outboundRestartMaxBackoffMs: number;
   /** Local address for outbound connections; undefined = chosen by the OS. */
   readonly outboundClientHostname?: string;
+  /** How long close() lets written messages drain before cutting connections (default 1 s). */
+  readonly shutdownFlushTimeoutMs?: number;
 }
 
 export interface TcpTransportOptions<M> {
@@ -305,15 +307,38 @@ export class TcpTransport<M> implements Transport<M> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    const serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    // Messages already written (e.g. a final ExitingConfirmed) get a short time to reach the peer.
+    const draining: Promise<void>[] = [];
+    const ending: Socket[] = [];
     for (const out of this.outbound.values()) {
       out.timer?.cancel();
-      out.socket?.destroy();
       out.queue.length = 0;
+      const socket = out.socket;
+      if (!socket) continue;
+      if (out.state !== 'ready') {
+        socket.destroy();
+        continue;
+      }
+      draining.push(new Promise<void>((resolve) => socket.once('close', () => resolve())));
+      ending.push(socket);
+      socket.end();
     }
     this.outbound.clear();
     for (const socket of this.inbound) socket.destroy();
     this.inbound.clear();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    if (draining.length > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all(draining),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, this.options.settings.shutdownFlushTimeoutMs ?? 1000);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    for (const socket of ending) socket.destroy();
+    await serverClosed;
   }
 
   // ---- outbound ----

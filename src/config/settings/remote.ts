@@ -33,6 +33,8 @@ export interface RemoteSettings {
   readonly maxOutboundRestartBackoffMs: number;
   /** Local address for outbound connections; undefined = chosen by the OS. */
   readonly outboundClientHostname: string | undefined;
+  /** How long stopping waits for written messages to drain. */
+  readonly shutdownFlushTimeoutMs: number;
 }
 
 /** Pekko's remote reference.conf values (and Muster's own default for the backoff cap). */
@@ -52,6 +54,7 @@ export const DEFAULT_REMOTE_SETTINGS: RemoteSettings = {
   outboundRestartBackoffMs: 1000,
   maxOutboundRestartBackoffMs: 5000,
   outboundClientHostname: undefined,
+  shutdownFlushTimeoutMs: 1000,
 };
 
 const REMOTE = 'pekko.remote';
@@ -128,6 +131,7 @@ export function remoteSettingsFromConfig(config: Config): RemoteSettings {
     outboundRestartBackoffMs,
     maxOutboundRestartBackoffMs: Math.max(maxOutboundRestartBackoffMs, outboundRestartBackoffMs),
     outboundClientHostname: blankToUndefined(stringOr(config, `${ARTERY}.advanced.tcp.outbound-client-hostname`, '')),
+    shutdownFlushTimeoutMs: positiveDuration(config, `${ARTERY}.advanced.shutdown-flush-timeout`, d.shutdownFlushTimeoutMs),
   };
 }
 
