@@ -164,11 +164,11 @@ export async function startManagement(options: StartManagementOptions): Promise<
     frameworkErrors: (_err, _req, reply) => sendText(reply, 400, TEXTS.badRequest),
     clientErrorHandler: (err, socket) => {
       // Malformed HTTP never reaches a route: answer a plain 400 (431 for oversized headers) and close.
-      if (socket.writable) {
-        const code = (err as { code?: string }).code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
-        socket.end(`HTTP/1.1 ${code}\r\nContent-Type: text/plain; charset=UTF-8\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-      }
-      socket.destroy();
+      if (!socket.writable) return void socket.destroy();
+      const code = (err as { code?: string }).code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+      socket.end(`HTTP/1.1 ${code}\r\nContent-Type: text/plain; charset=UTF-8\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`, () =>
+        socket.destroy(),
+      );
     },
   }) as unknown as FastifyInstance;
 
