@@ -52,6 +52,8 @@ export class KubernetesApiServiceDiscovery implements ServiceDiscovery {
     private readonly deps: KubernetesApiDeps,
   ) {
     this.env = deps.env ?? process.env;
+    // Start loading the client now so the first lookup does not spend its timeout on it.
+    loadK8s().catch((e: unknown) => deps.logger.error({ err: asError(e) }, 'Unable to load @kubernetes/client-node'));
     this.namespace = settings.podNamespace ?? readNamespaceFile(settings.podNamespacePath) ?? 'default';
     try {
       const ca = readFileSync(settings.apiCaPath);
@@ -69,6 +71,8 @@ export class KubernetesApiServiceDiscovery implements ServiceDiscovery {
       { labelSelector: selector, namespace: this.namespace, portName: lookup.portName },
       `Querying for pods with label selector: [${selector}]. Namespace: [${this.namespace}]. Port: [${lookup.portName ?? 'None'}]`,
     );
+    // One-time module load (slow on a busy machine) is not part of the request's time budget.
+    await loadK8s();
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     try {
@@ -82,7 +86,10 @@ export class KubernetesApiServiceDiscovery implements ServiceDiscovery {
       }
       return { serviceName: lookup.serviceName, addresses: targets };
     } catch (e) {
-      if (controller.signal.aborted) throw new DiscoveryTimeoutError(lookup, timeoutMs, 'kubernetes-api');
+      // Our own typed errors stand even when the deadline passed meanwhile; anything else was the abort.
+      if (controller.signal.aborted && !(e instanceof DiscoveryError)) {
+        throw new DiscoveryTimeoutError(lookup, timeoutMs, 'kubernetes-api');
+      }
       throw e;
     } finally {
       clearTimeout(timer);
@@ -105,7 +112,6 @@ export class KubernetesApiServiceDiscovery implements ServiceDiscovery {
   }
 
   private async listAllPages(selector: string, signal: AbortSignal): Promise<unknown[]> {
-    const k8s = await loadK8s();
     const { agent } = this;
     if (!agent) {
       throw new KubernetesApiRequestError(
@@ -113,6 +119,7 @@ export class KubernetesApiServiceDiscovery implements ServiceDiscovery {
       );
     }
     const base = this.apiBaseUrl();
+    const k8s = await loadK8s();
     const transport = new HttpsTransport(agent, this.readToken(), this.settings.httpRequestAcceptEncoding, signal, () =>
       this.deps.metrics.kubernetesApiRequests.inc(),
     );

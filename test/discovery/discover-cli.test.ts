@@ -1,0 +1,100 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from '../../src/cli/args.js';
+import { discoverCommand } from '../../src/cli/discover.js';
+import { kubernetesHeadlessRecords, startDnsmasq, type Dnsmasq } from '../support/dnsmasq.js';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const itLocal = path.resolve(repoRoot, '../shared/fixtures/pekko/it-local-application.conf');
+
+async function run(argv: string[], env: NodeJS.ProcessEnv = {}, cwd = tmpdir()) {
+  let stdout = '';
+  let stderr = '';
+  const code = await discoverCommand(parseArgs(['discover', ...argv]), {
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+    env,
+    cwd,
+  });
+  return { code, stdout, stderr, json: JSON.parse(stdout) as Record<string, unknown> };
+}
+
+describe('discover command', () => {
+  let dns: Dnsmasq;
+  let emptyDir: string;
+
+  before(async () => {
+    dns = await startDnsmasq(kubernetesHeadlessRecords('web', 'prod', [{ ip: '10.4.0.1' }, { ip: '10.4.0.2' }]));
+    emptyDir = mkdtempSync(path.join(tmpdir(), 'muster-discover-'));
+  });
+  after(async () => {
+    await dns.stop();
+    rmSync(emptyDir, { recursive: true, force: true });
+  });
+
+  it('runs the bootstrap lookup of the it-local example with the config method', async () => {
+    const r = await run(['--config', itLocal]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.json['method'], 'config');
+    assert.deepEqual(r.json['lookup'], { serviceName: 'local-cluster', protocol: 'tcp', text: 'Lookup(local-cluster,None,Some(tcp))' });
+    assert.equal(r.json['resolveTimeoutMs'], 3000);
+    assert.deepEqual(r.json['targets'], [
+      { host: '127.0.0.1', port: 7626 },
+      { host: '127.0.0.2', port: 7626 },
+      { host: '127.0.0.3', port: 7626 },
+    ]);
+  });
+
+  it('uses pekko-dns SRV through -D overrides and --service, the way bootstrap would', async () => {
+    const r = await run([
+      '--service', 'web.prod.svc.cluster.local',
+      '-Dpekko.discovery.method=pekko-dns',
+      `-Dpekko.io.dns.async-dns.nameservers=${dns.nameserver}`,
+      '-Dpekko.management.cluster.bootstrap.contact-point-discovery.port-name=management',
+    ], {}, emptyDir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.json['resolvedName'], '_management._tcp.web.prod.svc.cluster.local');
+    const targets = r.json['targets'] as Array<{ host: string; port: number; address: string }>;
+    assert.deepEqual(targets.map((t) => `${t.address}:${t.port}`).sort(), ['10.4.0.1:7626', '10.4.0.2:7626']);
+  });
+
+  it('applies the effective-name rules: derived system name plus service-namespace, port name from env', async () => {
+    const r = await run([
+      '-Dmuster.system-name=Web_Prod App',
+      '-Dpekko.management.cluster.bootstrap.contact-point-discovery.service-namespace=prod',
+      '-Dpekko.management.cluster.bootstrap.contact-point-discovery.discovery-method=config',
+    ], { PEKKO_CLUSTER_BOOTSTRAP_PORT_NAME: 'management' }, emptyDir);
+    assert.deepEqual(r.json['lookup'], {
+      serviceName: 'web-prod-app.prod',
+      portName: 'management',
+      protocol: 'tcp',
+      text: 'Lookup(web-prod-app.prod,Some(management),Some(tcp))',
+    });
+    assert.equal(r.code, 1, 'no such service in config');
+    assert.match(r.stderr, /found no targets for Lookup\(web-prod-app\.prod,Some\(management\),Some\(tcp\)\)/);
+  });
+
+  it('exits 1 with the typed error when the lookup fails', async () => {
+    const r = await run([
+      '--service', 'web',
+      '-Dpekko.discovery.method=kubernetes-api',
+      `-Dpekko.discovery.kubernetes-api.api-ca-path=${itLocal}`,
+      '-Dpekko.management.cluster.bootstrap.contact-point-discovery.resolve-timeout=500ms',
+    ], {}, emptyDir);
+    assert.equal(r.code, 1);
+    assert.equal((r.json['error'] as { type: string }).type, 'KubernetesApiRequestError');
+    assert.match(r.stderr, /discovery failed for Lookup\(web,None,Some\(tcp\)\) with method \[kubernetes-api\]: KubernetesApiRequestError: .*KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT/);
+  });
+
+  it('reports a missing default method and an unknown class as errors naming the key', async () => {
+    const noMethod = run([], {}, emptyDir);
+    await assert.rejects(noMethod, /pekko\.discovery\.method/);
+    const unknown = await run(['-Dpekko.discovery.method=consul'], {}, emptyDir);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /pekko\.discovery\.consul\.class must point to a discovery implementation/);
+  });
+});
