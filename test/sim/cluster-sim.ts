@@ -53,6 +53,8 @@ export class ClusterSim {
   readonly history: SimNode[] = [];
   readonly violations: string[] = [];
   private readonly options: SimOptions;
+  /** uniqueAddressKey -> virtual time the incarnation stopped (killed or its node stopped). */
+  private readonly stopped = new Map<string, number>();
 
   constructor(options: SimOptions) {
     this.options = options;
@@ -70,6 +72,7 @@ export class ClusterSim {
     if (uid === 0n) uid = 1n;
     const uniqueAddress = { address, uid };
     const transport = this.network.transport(address);
+    let sim: SimNode;
     const node = new ClusterNode({
       self: uniqueAddress,
       settings: defaultClusterSettings({ ...this.options.settings, ...settings, seedNodes }),
@@ -77,9 +80,13 @@ export class ClusterSim {
       scheduler: this.clock,
       random,
       wallClock: () => EPOCH_MS + this.clock.now(),
-      plugins: this.options.plugins?.(address) ?? [],
+      plugins: [
+        // Like a process exiting once its cluster node stops.
+        { name: 'sim-process', start: () => undefined, onStopped: () => this.kill(sim) },
+        ...(this.options.plugins?.(address) ?? []),
+      ],
     });
-    const sim: SimNode = { address, uniqueAddress, node, transport, events: [], alive: true };
+    sim = { address, uniqueAddress, node, transport, events: [], alive: true };
     this.watch(sim);
     this.nodes.set(key, sim);
     this.history.push(sim);
@@ -92,7 +99,18 @@ export class ClusterSim {
     if (!n.alive) return;
     n.alive = false;
     void n.transport.close();
+    this.markStopped(n);
     n.node.shutdown();
+  }
+
+  private markStopped(n: SimNode): void {
+    const k = uniqueAddressKey(n.uniqueAddress);
+    if (!this.stopped.has(k)) this.stopped.set(k, this.clock.now());
+  }
+
+  /** When the incarnation stopped (see oracle-fd.ts), or undefined while it runs. */
+  stoppedAt(uniqueAddressKey: string): number | undefined {
+    return this.stopped.get(uniqueAddressKey);
   }
 
   run(ms: number): void {
