@@ -1,7 +1,8 @@
 // A real cluster node process for tests and benchmarks. It loads configuration like the CLI
 // (reference.conf, then the application text given with --config-text, then -Dpath=value
-// arguments), creates the cluster with createCluster, and is driven over JSON lines:
-//   stdin  <- {"id":1,"cmd":"state"} | leave | down | join | stats | block | unblock | exit
+// arguments), creates the cluster with createCluster (with failure detection), and is driven
+// over JSON lines:
+//   stdin  <- {"id":1,"cmd":"state"} | leave | down | join | stats | usage | block | unblock | exit
 //   stdout -> {"id":1,"ok":true,"result":...} answers, and {"event":...} notifications
 // Logs go to stderr. The process exits when stdin closes (so it never outlives its parent) and
 // when its cluster node terminates (left, removed or downed), as a Pekko node would.
@@ -10,6 +11,7 @@ import { pino } from 'pino';
 import { formatAddress, parseAddress, type Address } from '../../src/address.js';
 import type { Member } from '../../src/cluster/api.js';
 import { createCluster } from '../../src/cluster/create.js';
+import { HeartbeatPlugin } from '../../src/cluster/heartbeat-plugin.js';
 import { loadConfig } from '../../src/config/load.js';
 import { clusterSettingsFromConfig } from '../../src/config/settings/cluster.js';
 import { remoteSettingsFromConfig } from '../../src/config/settings/remote.js';
@@ -42,7 +44,7 @@ async function main(): Promise<void> {
   const logger = pino({ level: process.env.MUSTER_LOG_LEVEL ?? 'info' }, pino.destination(2));
   const cluster = await createCluster(
     { remote: remoteSettingsFromConfig(config), cluster: clusterSettingsFromConfig(config) },
-    { logger },
+    { logger, plugins: [new HeartbeatPlugin()] },
   );
   const { node, transport } = cluster;
   let exiting = false;
@@ -89,6 +91,8 @@ async function main(): Promise<void> {
         return null;
       case 'stats':
         return { transport: transport.stats(), node: node.counters };
+      case 'usage':
+        return { cpu: process.cpuUsage(), memory: process.memoryUsage(), uptimeMs: process.uptime() * 1000 };
       case 'block':
         transport.faults.block(target(cmd));
         return null;
