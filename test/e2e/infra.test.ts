@@ -90,7 +90,7 @@ test('cluster DNS serves the headless service (A, SRV with additional A) and pod
     '10-1-2-4.demo-internal.team-b.svc.cluster.local:7626',
   ]);
   const raw = await dns.query('_management._tcp.demo-internal.team-b.svc.cluster.local', 'SRV');
-  assert.deepEqual(raw.additionals.map((a) => `${a.name}=${String(a.data)}`).sort(), [
+  assert.deepEqual(raw.additionals.map((a) => `${a.name}=${String((a as { data: unknown }).data)}`).sort(), [
     '10-1-2-3.demo-internal.team-b.svc.cluster.local=10.1.2.3',
     '10-1-2-4.demo-internal.team-b.svc.cluster.local=10.1.2.4',
   ]);

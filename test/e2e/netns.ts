@@ -74,7 +74,7 @@ function ownerPid(name: string): number | undefined {
 function killNamespaceProcesses(ns: string): void {
   let out = '';
   try {
-    out = execFileSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' });
+    out = execFileSync('ip', ['netns', 'pids', ns], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   } catch {
     return;
   }
@@ -101,7 +101,7 @@ export function removeStaleNetworks(): void {
   };
   let nsList = '';
   try {
-    nsList = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+    nsList = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   } catch {
     nsList = '';
   }
@@ -119,7 +119,7 @@ export function removeStaleNetworks(): void {
   }
   let links: Array<{ ifname: string }> = [];
   try {
-    links = JSON.parse(execFileSync('ip', ['-j', 'link', 'show'], { encoding: 'utf8' })) as Array<{ ifname: string }>;
+    links = JSON.parse(execFileSync('ip', ['-j', 'link', 'show'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as Array<{ ifname: string }>;
   } catch {
     links = [];
   }
@@ -205,6 +205,13 @@ export interface AddPodOptions {
 interface PodEntry extends NetPod {
   hostVeth: string;
   linkUp: boolean;
+  /** Processes started through spawn(); killed by pid too, since one may not have entered the namespace yet. */
+  children: Set<ChildProcess>;
+}
+
+function killPod(p: PodEntry): void {
+  for (const c of p.children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  killNamespaceProcesses(p.ns);
 }
 
 let sequence = 0;
@@ -303,7 +310,13 @@ export class PodNetwork {
       ip: podIp,
       hostVeth,
       linkUp: true,
-      spawn: (command, args, opts = {}) => spawn('ip', ['netns', 'exec', ns, command, ...args], opts),
+      children: new Set(),
+      spawn: (command, args, opts = {}) => {
+        const child = spawn('ip', ['netns', 'exec', ns, command, ...args], opts);
+        entry.children.add(child);
+        child.once('exit', () => entry.children.delete(child));
+        return child;
+      },
       exec: (command, args, opts = {}) =>
         new Promise((resolve) => {
           execFile(
@@ -344,7 +357,7 @@ export class PodNetwork {
     if (!p) return;
     this.pods.delete(name);
     for (const key of [...this.cut]) if (key.split('|').includes(name)) this.cut.delete(key);
-    killNamespaceProcesses(p.ns);
+    killPod(p);
     ipSyncQuiet(['netns', 'del', p.ns]);
     ipSyncQuiet(['link', 'del', p.hostVeth]);
     rmSync(join('/etc/netns', p.ns), { recursive: true, force: true });
@@ -405,7 +418,7 @@ export class PodNetwork {
     if (this.destroyed) return;
     this.destroyed = true;
     for (const p of this.pods.values()) {
-      killNamespaceProcesses(p.ns);
+      killPod(p);
       ipSyncQuiet(['netns', 'del', p.ns]);
       ipSyncQuiet(['link', 'del', p.hostVeth]);
       rmSync(join('/etc/netns', p.ns), { recursive: true, force: true });

@@ -10,7 +10,7 @@ fetch(url, { signal: AbortSignal.timeout(Number(timeout)) })
   .then(async (r) => ({ ok: true, status: r.status, body: await r.text() }))
   .catch((e) => ({ ok: false, error: e.cause?.code ?? e.name }))
   // exit at once: a connection attempt into a partition would otherwise keep the process alive
-  .then((res) => process.stdout.write(JSON.stringify(res) + '\n', () => process.exit(0)));
+  .then((res) => process.stdout.write(JSON.stringify(res) + '\\n', () => process.exit(0)));
 `;
 
 export async function fetchFromPod(pod: NetPod, url: string, timeoutMs = 1000): Promise<PodFetchResult> {
