@@ -148,6 +148,7 @@ export class KubernetesApiServiceDiscovery implements ServiceDiscovery {
       }
       items.push(...page.items);
       const next = page.metadata?._continue;
+      if (next !== undefined && next === cont) throw this.malformed('the server repeated the same continue token', transport.lastBody);
       cont = typeof next === 'string' && next !== '' ? next : undefined;
     } while (cont !== undefined);
     return items;
