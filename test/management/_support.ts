@@ -1,5 +1,6 @@
 // Shared helpers of the management tests: a server over a FakeCluster on loopback, and a
 // small fetch wrapper that returns status, headers and body text.
+import { connect } from 'node:net';
 import { DEFAULT_MANAGEMENT_SETTINGS, type ManagementSettings } from '../../src/config/settings/management.js';
 import { startManagement, type ManagementServer, type StartManagementOptions } from '../../src/management/server.js';
 import { FakeCluster, address, member } from '../support/fake-cluster.js';
@@ -60,3 +61,31 @@ export async function call(
 export const FORM = 'application/x-www-form-urlencoded';
 export const TEXT = 'text/plain; charset=UTF-8';
 export const JSON_TYPE = 'application/json';
+
+/**
+ * Sends raw bytes to 127.0.0.1:port and returns the status code of the answer (0 when none
+ * came within timeoutMs). Reads the status even when the server closes early on an unread body.
+ */
+export function sendRaw(port: number, bytes: Buffer, timeoutMs = 10_000): Promise<number> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    let head = '';
+    let settled = false;
+    const done = () => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      const m = /^HTTP\/1\.[01] (\d{3})/.exec(head);
+      resolve(m ? Number(m[1]) : 0);
+    };
+    const timer = setTimeout(done, timeoutMs);
+    socket.on('data', (c: Buffer) => {
+      head += c.toString('latin1');
+      if (/^HTTP\/1\.[01] \d{3}/.test(head)) done();
+    });
+    socket.on('error', done);
+    socket.on('close', done);
+    socket.write(bytes);
+  });
+}

@@ -3,8 +3,7 @@
 // server must keep serving, and no cluster command may result.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
-import { FORM, call, start, upCluster } from './_support.js';
+import { FORM, call, sendRaw, start, upCluster } from './_support.js';
 
 const REQUESTS = 10_000;
 const CONCURRENCY = 24;
@@ -121,31 +120,6 @@ const GENERATORS: Record<string, Gen> = {
     ),
 };
 
-/** Sends raw bytes, returns the status code of the answer (0 when none came). */
-function send(port: number, bytes: Buffer): Promise<number> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    let head = '';
-    let settled = false;
-    const done = () => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      socket.destroy();
-      const m = /^HTTP\/1\.[01] (\d{3})/.exec(head);
-      resolve(m ? Number(m[1]) : 0);
-    };
-    const timer = setTimeout(done, 10_000);
-    socket.on('data', (c: Buffer) => {
-      head += c.toString('latin1');
-      if (/^HTTP\/1\.[01] \d{3}/.test(head)) done();
-    });
-    socket.on('error', done);
-    socket.on('close', done);
-    socket.write(bytes);
-  });
-}
-
 test(`fuzz: ${REQUESTS} malformed requests are all answered 4xx and change nothing`, { timeout: TIME_BUDGET_MS + 30_000 }, async () => {
   const cluster = upCluster();
   const srv = await start({ http: { routeProvidersReadOnly: false } }, { cluster });
@@ -163,7 +137,7 @@ test(`fuzz: ${REQUESTS} malformed requests are all answered 4xx and change nothi
         const r = rng(0x5eed + i);
         const name = names[i % names.length]!;
         const bytes = GENERATORS[name]!(r, host);
-        const status = await send(srv.boundPort, bytes);
+        const status = await sendRaw(srv.boundPort, bytes);
         (counts[name] ??= {})[status] = (counts[name]![status] ?? 0) + 1;
         if (status < 400 || status > 499) {
           if (failures.length < 10) failures.push(`#${i} ${name}: status ${status} for ${JSON.stringify(bytes.subarray(0, 160).toString('latin1'))}`);
