@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { execFile } from 'node:child_process';
 import { parseArgs } from '../../src/cli/args.js';
 import { discoverCommand } from '../../src/cli/discover.js';
 import { kubernetesHeadlessRecords, startDnsmasq, type Dnsmasq } from '../support/dnsmasq.js';
@@ -96,5 +97,23 @@ describe('discover command', () => {
     const unknown = await run(['-Dpekko.discovery.method=consul'], {}, emptyDir);
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /pekko\.discovery\.consul\.class must point to a discovery implementation/);
+  });
+
+  it('works as a real process: node src/main.ts discover prints JSON and sets the exit code', async () => {
+    const main = path.join(repoRoot, 'src', 'main.ts');
+    const runCli = (args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(process.execPath, ['--import', import.meta.resolve('tsx'), main, 'discover', ...args], { cwd: emptyDir, env: { PATH: process.env.PATH ?? '' }, timeout: 60_000 }, (err, stdout, stderr) =>
+          resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        );
+      });
+    const ok = await runCli(['--config', itLocal]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal((JSON.parse(ok.stdout) as { targets: unknown[] }).targets.length, 3);
+    const failed = await runCli(['--config', itLocal, '--service', 'web', '-Dpekko.discovery.method=pekko-dns',
+      '-Dpekko.management.cluster.bootstrap.contact-point-discovery.discovery-method=pekko.discovery',
+      `-Dpekko.io.dns.async-dns.nameservers=${dns.nameserver}`, '-Dpekko.io.dns.async-dns.search-domains=[]']);
+    assert.equal(failed.code, 1);
+    assert.match(failed.stderr, /found no targets for Lookup\(web,None,Some\(tcp\)\)/);
   });
 });
