@@ -376,7 +376,8 @@ export class TcpTransport<M> implements Transport<M> {
         out.timer = this.scheduler.schedule(wait, () => {
           out.timer = undefined;
           out.state = 'idle';
-          this.pump(out);
+          // Timers may fire a fraction of a millisecond early; the wait is over either way.
+          if (!this.closed && out.queue.length > 0) this.connect(out);
         });
       } else {
         this.connect(out);

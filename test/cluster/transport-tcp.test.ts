@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { formatAddress, type Address } from '../../src/address.js';
 import { TcpTransport, FrameKind, type TcpTransportSettings } from '../../src/cluster/tcp-transport.js';
 import type { MessageCodec } from '../../src/cluster/transport.js';
+import { systemScheduler, type Scheduler } from '../../src/clock.js';
 import { freePort } from '../support/net.js';
 import { RawPeer } from '../support/cluster-raw-peer.js';
 import { waitFor } from '../support/cluster-wait.js';
@@ -103,6 +104,32 @@ test('queued messages reach a peer that starts later; reconnects back off and ar
   const b = await node(host, { port });
   await waitFor('queued messages', () => b.got.length === 5);
   assert.deepEqual(b.got.map((m) => m.n), [0, 1, 2, 3, 4]);
+});
+
+test('reconnect delays double per failed attempt up to the configured maximum', async () => {
+  const host = '127.0.0.1';
+  const deadPort = await freePort(host);
+  const delays: number[] = [];
+  // Records the timers the transport asks for; connect/handshake timeouts (>= 2 s here) are not backoffs.
+  const recording: Scheduler = {
+    now: () => systemScheduler.now(),
+    schedule(ms, fn) {
+      if (ms < 2000) delays.push(ms);
+      return systemScheduler.schedule(ms, fn);
+    },
+    scheduleRepeatedly: (i, ms, fn) => systemScheduler.scheduleRepeatedly(i, ms, fn),
+  };
+  const port = await freePort(host);
+  const t = await TcpTransport.start({ settings: settings(host, port), codec: pingCodec, uid: 5n, scheduler: recording });
+  started.push(t);
+  t.send({ protocol: 'pekko', system: 'test', host, port: deadPort }, { n: 1, text: 'nobody home' });
+  await waitFor('six backoff timers', () => delays.length >= 6, 5000);
+  const expected = [50, 100, 200, 400, 400, 400];
+  delays.slice(0, 6).forEach((d, i) => {
+    const e = expected[i] as number;
+    assert.ok(d <= e && d >= e * 0.5, `delay ${i} was ${d}, expected about ${e}`);
+  });
+  assert.ok(t.stats().reconnects >= 5);
 });
 
 test('a full outbound queue drops the oldest messages and counts them', async () => {
