@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { netnsUnavailableReason } from './netns.js';
 import { E2eEnvironment } from './environment.js';
 import { Deployment, httpGet, waitFor, type PodTemplate } from './deployment.js';
-import { collectViews, oneClusterViolations, readyBeforeUpViolations, readyNotUpViolations } from './invariants.js';
+import { awaitHealthyCluster, collectViews, oneClusterViolations, readyBeforeUpViolations, readyNotUpViolations } from './invariants.js';
 import { STANDIN_POD } from './standin.js';
 
 const skip = netnsUnavailableReason();
@@ -80,9 +80,8 @@ test('cold start: pods Running with IPs and ports in the API, Ready recorded wit
       const res = await fetch(`http://${p.ip}:7626/__standin/state`, { method: 'POST', body: JSON.stringify({ members: { selfNode: `pekko://standin@${p.ip}:17355`, members, unreachable: [] } }) });
       assert.equal(res.status, 200);
     }
-    const joined = await collectViews(d.pods(), 7626);
-    assert.deepEqual(oneClusterViolations(joined), []);
-    assert.deepEqual(readyNotUpViolations(joined), []);
+    const joined = await awaitHealthyCluster(d, { port: 7626, timeoutMs: 5000 });
+    assert.equal(joined.length, 3);
   } finally {
     await d.stop();
   }
@@ -135,6 +134,7 @@ test('scale up and down; a killed container restarts in the same pod; SIGKILL af
     const after = d.pods().find((p) => p.name === victim.name)!;
     assert.equal(after.ip, victim.ip, 'same pod, same IP');
     assert.equal(d.record(victim.name)!.exits[0]!.signal, 'SIGKILL');
+    assert.equal(d.record(victim.name)!.readyTransitions.length, 2, 'Ready again after the restart, checked again');
     const inApi = apiPods('ops').find((p) => p.metadata.name === victim.name)!;
     assert.equal(inApi.status.containerStatuses![0]!.restartCount, 1);
     const ready = await httpGet(victim.ip!, 7626, '/ready', 1000);
@@ -161,6 +161,7 @@ test('a pod that turns Ready while not Up is caught by the checks', { skip }, as
     assert.deepEqual(readyBeforeUpViolations(d.records), [`${d.pods()[0]!.name} turned Ready while its own status was Joining`]);
     const views = await collectViews(d.pods(), 7626);
     assert.deepEqual(readyNotUpViolations(views), [`${d.pods()[0]!.name} is Ready but its own status is Joining`]);
+    await assert.rejects(awaitHealthyCluster(d, { port: 7626, timeoutMs: 600 }), /is Joining, not Up/);
   } finally {
     await d.stop();
   }

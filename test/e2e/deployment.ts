@@ -84,6 +84,8 @@ export interface PodRecord {
   /** This pod's own status in its /cluster/members view, read right after it first turned Ready. */
   statusAtFirstReady?: string;
   selfNodeAtFirstReady?: string;
+  /** Every not-Ready -> Ready transition (restarted containers turn Ready again), with the status read then. */
+  readyTransitions: { at: number; status: string }[];
   deletionRequestedAt?: number;
   goneAt?: number;
   restarts: number;
@@ -241,7 +243,7 @@ export class Deployment {
 
   private async createPod(template: PodTemplate): Promise<void> {
     const name = `${this.o.name}-${template.revision}-${randomBytes(3).toString('hex')}`;
-    const record: PodRecord = { name, uid: randomUUID(), revision: template.revision, createdAt: Date.now(), restarts: 0, exits: [] };
+    const record: PodRecord = { name, uid: randomUUID(), revision: template.revision, createdAt: Date.now(), restarts: 0, exits: [], readyTransitions: [] };
     this.records.push(record);
     const pod: LivePod = { record, template, phase: 'Pending', container: 'waiting', waitingReason: 'ContainerCreating', ready: false, successes: 0, failures: 0, terminating: false, probing: false };
     this.live.set(name, pod);
@@ -316,11 +318,14 @@ export class Deployment {
   }
 
   private async becameReady(pod: LivePod): Promise<void> {
+    const at = Date.now();
+    const res = await httpGet(pod.record.ip!, pod.template.readiness.port, this.o.membersPath ?? '/cluster/members', pod.template.readiness.timeoutMs);
+    const self = selfStatus(res.body);
+    const status = self?.status ?? `unknown (HTTP ${res.status})`;
+    pod.record.readyTransitions.push({ at, status });
     if (pod.record.firstReadyAt === undefined) {
-      pod.record.firstReadyAt = Date.now();
-      const res = await httpGet(pod.record.ip!, pod.template.readiness.port, this.o.membersPath ?? '/cluster/members', pod.template.readiness.timeoutMs);
-      const self = selfStatus(res.body);
-      pod.record.statusAtFirstReady = self?.status ?? `unknown (HTTP ${res.status})`;
+      pod.record.firstReadyAt = at;
+      pod.record.statusAtFirstReady = status;
       pod.record.selfNodeAtFirstReady = self?.node;
     }
     this.setReady(pod, true);

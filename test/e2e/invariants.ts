@@ -4,7 +4,7 @@
 //    unreachable (so all views agree);
 //  - every Ready pod is a member Up;
 //  - no pod was Ready before it was Up (its own view, read right after its first Ready, said Up).
-import { httpGet, type PodRecord } from './deployment.js';
+import { httpGet, waitFor, type Deployment, type PodRecord } from './deployment.js';
 
 export interface MemberEntry {
   node: string;
@@ -99,11 +99,15 @@ export function readyNotUpViolations(views: PodView[]): string[] {
   return out;
 }
 
-/** Violations of "no pod was Ready before it was Up", over every pod the scenario ever had. */
+/**
+ * Violations of "no pod was Ready before it was Up", over every pod the scenario ever had and every
+ * time one turned Ready. The status is read right after the Ready probe; a node's status only moves
+ * forward (Joining, WeaklyUp, Up), so a status other than Up then means it was not Up when Ready.
+ */
 export function readyBeforeUpViolations(records: PodRecord[]): string[] {
-  return records
-    .filter((r) => r.firstReadyAt !== undefined && r.statusAtFirstReady !== 'Up')
-    .map((r) => `${r.name} turned Ready while its own status was ${r.statusAtFirstReady}`);
+  return records.flatMap((r) =>
+    r.readyTransitions.filter((t) => t.status !== 'Up').map((t) => `${r.name} turned Ready while its own status was ${t.status}`),
+  );
 }
 
 /** Reads every pod's /cluster/members over its pod IP. */
@@ -122,4 +126,31 @@ export async function collectViews(
       return view ? { pod: p.name, ready: p.ready, view } : { pod: p.name, ready: p.ready, error: 'not a members view' };
     }),
   );
+}
+
+/**
+ * The check made after every scenario step: waits until the Deployment is settled and every pod's
+ * view shows exactly one cluster of the live pods, all Up, and every Ready pod Up; then requires that
+ * no pod ever turned Ready before it was Up. Throws with the last violations on timeout.
+ */
+export async function awaitHealthyCluster(d: Deployment, options: { port: number; timeoutMs: number }): Promise<PodView[]> {
+  let last: string[] = ['not checked yet'];
+  let views: PodView[] = [];
+  await waitFor(
+    async () => {
+      if (!d.isSettled()) {
+        last = [`deployment not settled: ${JSON.stringify(d.pods())}`];
+        return false;
+      }
+      views = await collectViews(d.pods(), options.port);
+      last = [...oneClusterViolations(views), ...readyNotUpViolations(views)];
+      return last.length === 0;
+    },
+    options.timeoutMs,
+    () => last.join('; '),
+    250,
+  );
+  const early = readyBeforeUpViolations(d.records);
+  if (early.length > 0) throw new Error(early.join('; '));
+  return views;
 }

@@ -81,11 +81,13 @@ test('ready-before-up records and members parsing', () => {
   const base = { uid: 'u', revision: 'r1', createdAt: 0, restarts: 0, exits: [] };
   assert.deepEqual(
     readyBeforeUpViolations([
-      { ...base, name: 'a', firstReadyAt: 5, statusAtFirstReady: 'Up' },
-      { ...base, name: 'b', firstReadyAt: 6, statusAtFirstReady: 'WeaklyUp' },
-      { ...base, name: 'c' },
+      { ...base, name: 'a', readyTransitions: [{ at: 5, status: 'Up' }] },
+      { ...base, name: 'b', readyTransitions: [{ at: 6, status: 'WeaklyUp' }] },
+      { ...base, name: 'c', readyTransitions: [] },
+      { ...base, name: 'd', readyTransitions: [{ at: 1, status: 'Up' }, { at: 9, status: 'Joining' }] },
     ]),
-    ['b turned Ready while its own status was WeaklyUp'],
+    ['b turned Ready while its own status was WeaklyUp', 'd turned Ready while its own status was Joining'],
+    'a restarted container that turns Ready again is checked again',
   );
   assert.equal(parseMembersView('{"members":[]}'), undefined);
   assert.equal(parseMembersView('nope'), undefined);
