@@ -1,7 +1,8 @@
 // The convergence predicate (spec §4.8): leader actions that need a consistent view run only
 // when every member that must have seen the current version has, and no member that still
 // counts is unreachable. Single data center.
-import { uniqueAddressKey, type UniqueAddress } from '../address.js';
+import { type UniqueAddress } from '../address.js';
+import { nodeKey } from './node-key.js';
 import { memberIndex, memberKey, type Gossip } from './gossip.js';
 import { LEADER_STATUSES, type MemberStatus } from './member.js';
 import { allUnreachableOrTerminated, withoutObservers } from './reachability.js';
@@ -33,11 +34,11 @@ export function hasConvergence(s: MembershipState): boolean {
     const k = memberKey(m);
     if (mustHaveSeen.has(m.status) && !g.seen.has(k) && !s.exitingConfirmed.has(k)) return false;
   }
-  const selfKey = uniqueAddressKey(s.self);
+  const selfKey = nodeKey(s.self);
   const idx = memberIndex(g);
   const r = withoutObservers(g.reachability, downMemberKeys(g));
   for (const n of allUnreachableOrTerminated(r)) {
-    const k = uniqueAddressKey(n);
+    const k = nodeKey(n);
     if (k === selfKey || s.exitingConfirmed.has(k)) continue;
     const status = idx.get(k)?.status ?? 'Removed';
     if (status !== 'Down' && status !== 'Exiting') return false;

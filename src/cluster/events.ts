@@ -1,6 +1,7 @@
 // Diffing two membership states into the events applications see (spec §8.1), in Pekko's
 // order: removals, member status events, unreachable, reachable, leader, role leaders, seen.
-import { uniqueAddressKey, type Address, type UniqueAddress } from '../address.js';
+import { type Address, type UniqueAddress } from '../address.js';
+import { nodeKey } from './node-key.js';
 import type { ClusterEvent, Member, MemberStatus } from './api.js';
 import { hasConvergence, type MembershipState } from './convergence.js';
 import { memberIndex, memberKey, seenMembers } from './gossip.js';
@@ -36,29 +37,38 @@ export function diffEvents(from: MembershipState, to: MembershipState): ClusterE
   const newG = to.gossip;
   const oldIdx = memberIndex(oldG);
   const newIdx = memberIndex(newG);
-  const selfKey = uniqueAddressKey(to.self);
+  const selfKey = nodeKey(to.self);
 
-  for (const m of oldG.members) {
-    if (!newIdx.has(memberKey(m))) {
-      events.push({ type: 'MemberRemoved', member: { ...m, status: 'Removed' }, previousStatus: m.status });
+  const membersChanged = oldG.members !== newG.members;
+  if (membersChanged) {
+    for (const m of oldG.members) {
+      if (!newIdx.has(memberKey(m))) {
+        events.push({ type: 'MemberRemoved', member: { ...m, status: 'Removed' }, previousStatus: m.status });
+      }
+    }
+    for (const m of newG.members) {
+      const old = oldIdx.get(memberKey(m));
+      if (!old || old.status !== m.status || old.upNumber !== m.upNumber) {
+        const e = statusEvent(m);
+        if (e) events.push(e);
+      }
     }
   }
-  for (const m of newG.members) {
-    const old = oldIdx.get(memberKey(m));
-    if (!old || old.status !== m.status || old.upNumber !== m.upNumber) {
-      const e = statusEvent(m);
-      if (e) events.push(e);
-    }
+  const reachabilityChanged = oldG.reachability !== newG.reachability;
+  if (!membersChanged && !reachabilityChanged) {
+    // Leaders and reachability depend only on members and the reachability table.
+    pushSeenChanged(from, to, events);
+    return events;
   }
 
-  const oldUnreachable = new Set(allUnreachableOrTerminated(oldG.reachability).map(uniqueAddressKey));
+  const oldUnreachable = new Set(allUnreachableOrTerminated(oldG.reachability).map(nodeKey));
   for (const n of allUnreachableOrTerminated(newG.reachability)) {
-    const k = uniqueAddressKey(n);
+    const k = nodeKey(n);
     const m = newIdx.get(k);
     if (m && k !== selfKey && !oldUnreachable.has(k)) events.push({ type: 'UnreachableMember', member: m });
   }
   for (const n of allUnreachable(oldG.reachability)) {
-    const k = uniqueAddressKey(n);
+    const k = nodeKey(n);
     const m = newIdx.get(k);
     if (m && k !== selfKey && isReachable(newG.reachability, n)) events.push({ type: 'ReachableMember', member: m });
   }
@@ -74,13 +84,24 @@ export function diffEvents(from: MembershipState, to: MembershipState): ClusterE
     if (!sameAddress(before, after)) events.push({ type: 'RoleLeaderChanged', role, leader: after });
   }
 
-  const oldSeen = seenMembers(oldG).map((m) => memberKey(m));
-  const newSeenMembers = seenMembers(newG);
-  const newSeen = newSeenMembers.map((m) => memberKey(m));
+  pushSeenChanged(from, to, events);
+  return events;
+}
+
+function sameSeen(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  if (a === b) return true;
+  if (a.size !== b.size) return false;
+  for (const k of a) if (!b.has(k)) return false;
+  return true;
+}
+
+function pushSeenChanged(from: MembershipState, to: MembershipState, events: ClusterEvent[]): void {
+  const oldG = from.gossip;
+  const newG = to.gossip;
+  if (oldG === newG && from.exitingConfirmed === to.exitingConfirmed) return;
   const oldConv = oldG.members.length > 0 && hasConvergence(from);
   const newConv = newG.members.length > 0 && hasConvergence(to);
-  if (oldConv !== newConv || oldSeen.join('|') !== newSeen.join('|')) {
-    events.push({ type: 'SeenChanged', convergence: newConv, seenBy: newSeenMembers.map((m) => m.uniqueAddress.address) });
+  if (oldConv !== newConv || !sameSeen(oldG.seen, newG.seen)) {
+    events.push({ type: 'SeenChanged', convergence: newConv, seenBy: seenMembers(newG).map((m) => m.uniqueAddress.address) });
   }
-  return events;
 }

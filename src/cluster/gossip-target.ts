@@ -1,5 +1,6 @@
 // Choosing the peer for a periodic gossip round (spec §4.6). Pure: randomness is passed in.
-import { uniqueAddressKey, type UniqueAddress } from '../address.js';
+import { type UniqueAddress } from '../address.js';
+import { nodeKey } from './node-key.js';
 import type { Member } from './api.js';
 import { memberKey, type Gossip } from './gossip.js';
 import { unreachableFrom } from './reachability.js';
@@ -18,8 +19,8 @@ export function differentViewProbability(clusterSize: number, probability: numbe
 
 /** Members self may gossip to: not self, not marked Unreachable/Terminated by self. */
 export function validGossipTargets(g: Gossip, self: UniqueAddress): Member[] {
-  const selfKey = uniqueAddressKey(self);
-  const flagged = new Set(unreachableFrom(g.reachability, self).map(uniqueAddressKey));
+  const selfKey = nodeKey(self);
+  const flagged = new Set(unreachableFrom(g.reachability, self).map(nodeKey));
   return g.members.filter((m) => memberKey(m) !== selfKey && !flagged.has(memberKey(m)));
 }
 

@@ -4,10 +4,10 @@
 import { createHash } from 'node:crypto';
 import {
   formatAddress,
-  uniqueAddressKey,
   type Address,
   type UniqueAddress,
 } from '../address.js';
+import { nodeKey } from './node-key.js';
 import type { Member, MemberStatus } from './api.js';
 import { compareMembers, pickForMerge, withStatus } from './member.js';
 import { emptyReachability, mergeReachability, removeNodes, type Reachability } from './reachability.js';
@@ -38,7 +38,7 @@ export const emptyGossip: Gossip = {
   tombstones: new Map(),
 };
 
-export const memberKey = (m: Member): string => uniqueAddressKey(m.uniqueAddress);
+export const memberKey = (m: Member): string => nodeKey(m.uniqueAddress);
 
 const indexCache = new WeakMap<readonly Member[], Map<string, Member>>();
 
@@ -53,7 +53,7 @@ export function memberIndex(g: Gossip): ReadonlyMap<string, Member> {
 }
 
 export function findMember(g: Gossip, node: UniqueAddress): Member | undefined {
-  return memberIndex(g).get(uniqueAddressKey(node));
+  return memberIndex(g).get(nodeKey(node));
 }
 
 export function hasMember(g: Gossip, node: UniqueAddress): boolean {
@@ -93,12 +93,12 @@ export function markAsDown(g: Gossip, m: Member): Gossip {
 /** Removes nodes: members, seen, reachability rows/records, clock entries; adds tombstones. */
 export function removeMembers(g: Gossip, nodes: readonly UniqueAddress[], timestamp: number): Gossip {
   if (nodes.length === 0) return g;
-  const keys = new Set(nodes.map(uniqueAddressKey));
+  const keys = new Set(nodes.map(nodeKey));
   let version = g.version;
   const tombstones = new Map(g.tombstones);
   for (const n of nodes) {
     version = pruneClock(version, clockKey(n));
-    tombstones.set(uniqueAddressKey(n), { node: n, timestamp });
+    tombstones.set(nodeKey(n), { node: n, timestamp });
   }
   return {
     members: g.members.filter((m) => !keys.has(memberKey(m))),
@@ -125,17 +125,17 @@ export function pruneTombstones(g: Gossip, olderThan: number): Gossip {
  * self's exiting tasks run.
  */
 export function stamp(g: Gossip, self: UniqueAddress, exitingTasksInProgress: boolean): Gossip {
-  const seen = exitingTasksInProgress ? new Set<string>() : new Set([uniqueAddressKey(self)]);
+  const seen = exitingTasksInProgress ? new Set<string>() : new Set([nodeKey(self)]);
   return { ...g, version: increment(g.version, clockKey(self)), seen };
 }
 
 export function seenBy(g: Gossip, node: UniqueAddress): boolean {
-  return g.seen.has(uniqueAddressKey(node));
+  return g.seen.has(nodeKey(node));
 }
 
 /** Adds a member to the seen set (no-op for non-members, keeping the invariant). */
 export function withSeen(g: Gossip, node: UniqueAddress): Gossip {
-  const k = uniqueAddressKey(node);
+  const k = nodeKey(node);
   if (g.seen.has(k) || !memberIndex(g).has(k)) return g;
   const seen = new Set(g.seen);
   seen.add(k);

@@ -1,6 +1,7 @@
 // Leader selection (spec §4.9) and the leader's periodic actions (spec §4.10). Pure: the shell
 // supplies the membership state, settings and the wall-clock time and applies the result.
-import { uniqueAddressKey, type Address, type UniqueAddress } from '../address.js';
+import { type Address, type UniqueAddress } from '../address.js';
+import { nodeKey } from './node-key.js';
 import type { Member } from './api.js';
 import { downMemberKeys, type MembershipState } from './convergence.js';
 import { memberKey, pruneTombstones, removeMembers, stamp, updateMembers, type Gossip } from './gossip.js';
@@ -8,7 +9,7 @@ import { LEADER_STATUSES, NOT_UP_NUMBER, leaderStatusRank, withStatus, withUpNum
 import { aggregateStatus, isAllReachable, isReachable, withoutObservers } from './reachability.js';
 
 function leaderAmong(members: readonly Member[], g: Gossip, self: UniqueAddress): UniqueAddress | undefined {
-  const selfKey = uniqueAddressKey(self);
+  const selfKey = nodeKey(self);
   const allReachable = isAllReachable(g.reachability);
   const candidates = members.filter(
     (m) =>
@@ -48,7 +49,7 @@ export function roleLeaderMap(g: Gossip, self: UniqueAddress): Map<string, Addre
 
 export function isLeader(g: Gossip, self: UniqueAddress): boolean {
   const l = leaderOf(g, self);
-  return l !== undefined && uniqueAddressKey(l) === uniqueAddressKey(self);
+  return l !== undefined && nodeKey(l) === nodeKey(self);
 }
 
 export interface MinMembers {

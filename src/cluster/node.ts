@@ -6,10 +6,10 @@ import {
   addressEquals,
   formatAddress,
   uniqueAddressEquals,
-  uniqueAddressKey,
   type Address,
   type UniqueAddress,
 } from '../address.js';
+import { nodeKey } from './node-key.js';
 import type { Cancellable, Random, Scheduler } from '../clock.js';
 import type { ClusterSettings } from '../config/settings/cluster.js';
 import { silentLogger, type Logger } from '../logging.js';
@@ -229,7 +229,7 @@ export class ClusterNode implements ClusterApi {
 
   state(): ClusterState {
     const g = this.gossip;
-    const selfKey = uniqueAddressKey(this.selfUniqueAddress);
+    const selfKey = nodeKey(this.selfUniqueAddress);
     const idx = memberIndex(g);
     const self =
       idx.get(selfKey) ?? makeMember(this.selfUniqueAddress, 'Removed', this.settings.roles, this.settings.appVersion);
@@ -237,7 +237,7 @@ export class ClusterNode implements ClusterApi {
       self,
       members: g.members,
       unreachable: observersBySubject(g.reachability)
-        .filter((e) => uniqueAddressKey(e.subject) !== selfKey && idx.has(uniqueAddressKey(e.subject)))
+        .filter((e) => nodeKey(e.subject) !== selfKey && idx.has(nodeKey(e.subject)))
         .map((e) => ({ subject: e.subject, observedBy: e.observers })),
       seenBy: seenMembers(g).map((m) => m.uniqueAddress.address),
       leader: leaderOf(g, this.selfUniqueAddress)?.address,
@@ -363,7 +363,7 @@ export class ClusterNode implements ClusterApi {
   // ---------------------------------------------------------------- inbound messages
 
   private get selfKey(): string {
-    return uniqueAddressKey(this.selfUniqueAddress);
+    return nodeKey(this.selfUniqueAddress);
   }
 
   /** Runs fn; an exception is logged and counted, never propagated (the state stays as it was). */
@@ -473,7 +473,7 @@ export class ClusterNode implements ClusterApi {
       case 'PrepareForShutdown':
         return this.handlePrepareForShutdown();
       case 'ExitingConfirmed':
-        if (findMember(this.gossip, m.node)) this.exitingConfirmed.add(uniqueAddressKey(m.node));
+        if (findMember(this.gossip, m.node)) this.exitingConfirmed.add(nodeKey(m.node));
         else this.drop('unknownSender', m);
         return;
       case 'GossipEnvelope':
@@ -651,7 +651,7 @@ export class ClusterNode implements ClusterApi {
       this.drop('malformed', { type: 'Join' }, `invalid app-version ${appVersion}`);
       return;
     }
-    if (this.gossip.tombstones.has(uniqueAddressKey(node))) {
+    if (this.gossip.tombstones.has(nodeKey(node))) {
       this.logger.info({ node: formatAddress(node.address) }, 'Ignoring Join from a removed incarnation');
       return;
     }
@@ -880,9 +880,11 @@ export class ClusterNode implements ClusterApi {
         break;
     }
     if (!this.exitingTasksInProgress) next = withSeen(next, this.selfUniqueAddress);
-    const before = memberIndex(local);
-    for (const m of next.members) {
-      if (!before.has(memberKey(m))) this.notifyPlugins((p) => p.onNewMember?.(m.uniqueAddress.address));
+    if (this.plugins.some((p) => p.onNewMember)) {
+      const before = memberIndex(local);
+      for (const m of next.members) {
+        if (!before.has(memberKey(m))) this.notifyPlugins((p) => p.onNewMember?.(m.uniqueAddress.address));
+      }
     }
     this.updateGossip(next);
     if (talkBack) this.gossipTo(from);

@@ -8,10 +8,10 @@ import {
   formatAddress,
   isInt64,
   parseAddress,
-  uniqueAddressKey,
   type Address,
   type UniqueAddress,
 } from '../address.js';
+import { nodeKey } from './node-key.js';
 import { MEMBER_STATUSES, type Member, type MemberStatus } from './api.js';
 import type { Gossip, Tombstone } from './gossip.js';
 import { memberKey } from './gossip.js';
@@ -156,8 +156,8 @@ export function gossipToWire(g: Gossip): WireGossip {
     if (i !== undefined) rows.set(i, { observer: i, version, records: [] });
   }
   for (const r of g.reachability.records) {
-    const row = rows.get(index.get(uniqueAddressKey(r.observer)) ?? -1);
-    const subject = index.get(uniqueAddressKey(r.subject));
+    const row = rows.get(index.get(nodeKey(r.observer)) ?? -1);
+    const subject = index.get(nodeKey(r.subject));
     if (row && subject !== undefined) row.records.push({ subject, status: r.status, version: r.version });
   }
   return {
@@ -351,7 +351,7 @@ export function gossipFromWire(v: unknown, path = 'gossip'): Gossip {
     const p = `${path}.tombstones[${i}]`;
     const node = uniqueAddress(t, p);
     const timestamp = int(obj(t, p).timestamp, `${p}.timestamp`, 0, MAX_COUNTER);
-    tombstones.set(uniqueAddressKey(node), { node, timestamp });
+    tombstones.set(nodeKey(node), { node, timestamp });
   });
 
   return { members, seen, reachability, version: clock(o.version, `${path}.version`), tombstones };

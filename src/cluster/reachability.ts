@@ -1,6 +1,7 @@
 // The reachability table (spec §5.4): each observer owns one row of records about subjects it
 // cannot reach. Only the owner edits its row; gossip merges whole rows by the owner's version.
-import { compareUniqueAddress, uniqueAddressKey, type UniqueAddress } from '../address.js';
+import { compareUniqueAddress, type UniqueAddress } from '../address.js';
+import { nodeKey } from './node-key.js';
 
 export type ReachabilityStatus = 'Reachable' | 'Unreachable' | 'Terminated';
 
@@ -19,7 +20,7 @@ export interface Reachability {
 
 export const emptyReachability: Reachability = { records: [], versions: new Map() };
 
-const key = uniqueAddressKey;
+const key = nodeKey;
 
 function rowOf(r: Reachability, observerKey: string): ReachabilityRecord[] {
   return r.records.filter((rec) => key(rec.observer) === observerKey);

@@ -10,16 +10,14 @@ export type ClockOrdering = 'Same' | 'Before' | 'After' | 'Concurrent';
 
 export const emptyClock: VectorClock = new Map();
 
-const keyCache = new Map<string, string>();
+const keyCache = new WeakMap<UniqueAddress, string>();
 
-/** The vector-clock key of one node incarnation. */
+/** The vector-clock key of one node incarnation (memoized per object). */
 export function clockKey(node: UniqueAddress): string {
-  const text = `${formatAddress(node.address)}-${node.uid}`;
-  let key = keyCache.get(text);
+  let key = keyCache.get(node);
   if (key === undefined) {
-    key = createHash('md5').update(text, 'utf8').digest('hex');
-    if (keyCache.size > 100_000) keyCache.clear();
-    keyCache.set(text, key);
+    key = createHash('md5').update(`${formatAddress(node.address)}-${node.uid}`, 'utf8').digest('hex');
+    keyCache.set(node, key);
   }
   return key;
 }
