@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Agent, request as httpsRequest } from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import type { SecureVersion } from 'node:tls';
-import { createGunzip, createInflate } from 'node:zlib';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { RequestContext, ResponseContext, V1PodList } from '@kubernetes/client-node';
 import type { KubernetesApiSettings } from '../config/settings/discovery.js';
 import type { Logger } from '../logging.js';
@@ -141,7 +141,7 @@ export class KubernetesApiServiceDiscovery implements ServiceDiscovery {
           ...(cont !== undefined ? { _continue: cont } : {}),
         });
       } catch (e) {
-        throw this.translate(e, k8s, transport.lastBody);
+        throw this.translate(e, k8s, transport.lastBody, transport.answered);
       }
       if (!page || !Array.isArray(page.items)) {
         throw this.malformed('the answer has no items list', transport.lastBody);
@@ -180,7 +180,7 @@ export class KubernetesApiServiceDiscovery implements ServiceDiscovery {
     }
   }
 
-  private translate(e: unknown, k8s: K8sModule, body: string): Error {
+  private translate(e: unknown, k8s: K8sModule, body: string, answered: boolean): Error {
     if (e instanceof DiscoveryError) return e;
     if (e instanceof k8s.ApiException) {
       const status = (e as { code: number }).code;
@@ -194,7 +194,8 @@ export class KubernetesApiServiceDiscovery implements ServiceDiscovery {
     }
     if (e instanceof Error && e.name === 'AbortError') return e;
     const err = asError(e);
-    if (err instanceof SyntaxError || err instanceof TypeError) return this.malformed(err.message, body);
+    // Once the server has answered, a failure can only be in decoding that answer.
+    if (answered) return this.malformed(err.message, body);
     return new KubernetesApiConnectionError(`Kubernetes API request failed: ${err.message}`, { cause: err });
   }
 
@@ -285,6 +286,8 @@ function clip(body: string): string {
 /** The HTTP library under CoreV1Api: one bearer token, one abort signal, optional compression. */
 class HttpsTransport {
   lastBody = '';
+  /** Whether the latest request got a complete answer. */
+  answered = false;
 
   constructor(
     private readonly agent: Agent,
@@ -301,6 +304,7 @@ class HttpsTransport {
     headers['Authorization'] = `Bearer ${this.token}`;
     if (this.acceptEncoding) headers['Accept-Encoding'] = this.acceptEncoding;
     this.onRequest();
+    this.answered = false;
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
       const r = httpsRequest(
         {
@@ -319,6 +323,7 @@ class HttpsTransport {
     });
     const body = await readBody(res);
     this.lastBody = body.toString('utf8');
+    this.answered = true;
     const flat: Record<string, string> = {};
     for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) flat[k] = Array.isArray(v) ? v.join(', ') : v;
     return new k8s.ResponseContext(res.statusCode ?? 0, flat, new k8s.SelfDecodingBody(Promise.resolve(body)));
@@ -327,7 +332,14 @@ class HttpsTransport {
 
 function readBody(res: IncomingMessage): Promise<Buffer> {
   const encoding = String(res.headers['content-encoding'] ?? '').toLowerCase();
-  const stream = encoding === 'gzip' ? res.pipe(createGunzip()) : encoding === 'deflate' ? res.pipe(createInflate()) : res;
+  const stream =
+    encoding === 'gzip'
+      ? res.pipe(createGunzip())
+      : encoding === 'deflate'
+        ? res.pipe(createInflate())
+        : encoding === 'br'
+          ? res.pipe(createBrotliDecompress())
+          : res;
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     stream.on('data', (c: Buffer) => chunks.push(c));

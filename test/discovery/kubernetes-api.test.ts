@@ -217,6 +217,8 @@ describe('kubernetes-api discovery against a real HTTPS test API server', () => 
     await assert.rejects(d.lookup(lookup, 2000), KubernetesApiMalformedResponseError);
     api.fault({ status: 200, body: '"just a string"' });
     await assert.rejects(d.lookup(lookup, 2000), KubernetesApiMalformedResponseError);
+    api.fault({ status: 200, body: '<html>proxy login</html>', contentType: 'text/html' });
+    await assert.rejects(d.lookup(lookup, 2000), KubernetesApiMalformedResponseError);
     assert.equal((await d.lookup(lookup, 2000)).addresses.length, 2, 'still works afterwards');
   });
 
