@@ -136,7 +136,7 @@ test('the lowest node self-joins once the discovered set was stable for stable-m
   const t = setup({ self: '127.0.0.1', discovery: () => targets('127.0.0.2', '127.0.0.1', '127.0.0.3'), probe: () => ({}) });
   t.coordinator.start();
   await t.s.runUntil(4999);
-  assert.deepEqual(t.c.calls, []);
+  assert.equal(t.c.calls.length, 0);
   assert.match(t.coordinator.status().reason ?? '', /changed .* ms ago; stable-margin is 5000 ms/);
   await t.s.runUntil(7000);
   assert.equal(t.c.calls.length, 1);
@@ -166,7 +166,7 @@ test('a node that is not the lowest waits, then joins the seeds a contact point 
   });
   t.coordinator.start();
   await t.s.runUntil(8000);
-  assert.deepEqual(t.c.calls, []);
+  assert.equal(t.c.calls.length, 0);
   assert.match(t.coordinator.status().reason ?? '', /not the lowest contact point; expecting \[127\.0\.0\.1:7626\]/);
   formedAt = 8000;
   await t.s.runUntil(12_000);
@@ -203,7 +203,7 @@ test('failed lookups back off exponentially with jitter after the cap, and block
   await t.s.runUntil(39_000);
   // Lookups at 0, then each failure (+10 ms latency) + interval * 2^failures: 2, 4, 8, 15 s (no jitter here).
   assert.deepEqual(t.d.lookups, [0, 2010, 6020, 14_030, 29_040]);
-  assert.deepEqual(t.c.calls, []);
+  assert.equal(t.c.calls.length, 0);
   assert.match(t.coordinator.status().reason ?? '', /the last discovery lookup failed: .*timed out/);
   assert.ok(t.log.markers().includes('pekkoBootstrapResolveFailed'));
   failUntil = 0;
@@ -237,7 +237,7 @@ test('a contact point that stops answering is dropped after probing-failure-time
   });
   t.coordinator.start();
   await t.s.runUntil(20_000);
-  assert.deepEqual(t.c.calls, []);
+  assert.equal(t.c.calls.length, 0);
   const status = t.coordinator.status();
   assert.match(status.reason ?? '', /no recent answer from contact points \[127\.0\.0\.3:7626\]/);
   assert.ok(t.log.markers().includes('pekkoBootstrapSeedNodesProbingFailed'));
@@ -280,7 +280,7 @@ test('an unchanged discovered set keeps its timestamp whatever the order; a chan
   addThirdAt = 4000;
   t.coordinator.start();
   await t.s.runUntil(13_000);
-  assert.deepEqual(t.c.calls, [], 'the third point arrived at ~4 s, so the 10 s margin is not over at 13 s');
+  assert.equal(t.c.calls.length, 0, 'the third point arrived at ~4 s, so the 10 s margin is not over at 13 s');
   await t.s.runUntil(16_000);
   assert.equal(t.c.calls[0]?.kind, 'join');
   assert.ok(t.c.calls[0]!.at >= 14_000 && t.c.calls[0]!.at <= 15_500, `joined at ${t.c.calls[0]!.at}`);
@@ -294,7 +294,7 @@ test('beyond Pekko: answers from another system are ignored and shown in the sta
   });
   t.coordinator.start();
   await t.s.runUntil(20_000);
-  assert.deepEqual(t.c.calls, []);
+  assert.equal(t.c.calls.length, 0);
   const p = t.coordinator.status().probes.find((x) => x.contactPoint === '127.0.0.1:7626');
   assert.match(p?.ignoredBecause ?? '', /reports system \[other\], this node's system is \[sys\]/);
   assert.match(t.coordinator.status().reason ?? '', /only 1 of 2/);
@@ -304,7 +304,7 @@ test('beyond Pekko: an empty lookup never self-joins, even when one contact poin
   const t = setup({ self: '127.0.0.1', discovery: () => [], probe: () => ({}), settings: { requiredContactPointNr: 0 } });
   t.coordinator.start();
   await t.s.runUntil(20_000);
-  assert.deepEqual(t.c.calls, []);
+  assert.equal(t.c.calls.length, 0);
   assert.match(t.coordinator.status().reason ?? '', /discovery returned no contact points/);
 });
 
@@ -312,7 +312,7 @@ test('beyond Pekko: self missing from the targets never self-joins and the statu
   const t = setup({ self: 'my-host', discovery: () => targets('127.0.0.1', '127.0.0.2'), probe: () => ({}) });
   t.coordinator.start();
   await t.s.runUntil(20_000);
-  assert.deepEqual(t.c.calls, []);
+  assert.equal(t.c.calls.length, 0);
   assert.match(t.coordinator.status().reason ?? '', /my-host:7626.*not among the discovered contact points.*publishNotReadyAddresses/);
 });
 
