@@ -102,6 +102,13 @@ declare module '@pushcorn/hocon-parser/lib/nodes/ValueNode.js' {
   export default mod;
 }
 
+declare module '@pushcorn/hocon-parser/lib/nodes/SracNode.js' {
+  import type SubMod from '@pushcorn/hocon-parser/lib/nodes/SubstitutionNode.js';
+  class SracNode extends SubMod.SubstitutionNode {}
+  const mod: { SracNode: typeof SracNode };
+  export default mod;
+}
+
 declare module '@pushcorn/hocon-parser/lib/utils.js' {
   interface Utils {
     query: (obj: unknown, path: string[] | string) => unknown;

@@ -16,6 +16,7 @@ import NodeMod from '@pushcorn/hocon-parser/lib/core/Node.js';
 import FieldNodeMod from '@pushcorn/hocon-parser/lib/nodes/FieldNode.js';
 import SubstitutionNodeMod from '@pushcorn/hocon-parser/lib/nodes/SubstitutionNode.js';
 import ValueNodeMod from '@pushcorn/hocon-parser/lib/nodes/ValueNode.js';
+import SracNodeMod from '@pushcorn/hocon-parser/lib/nodes/SracNode.js';
 import TokenMod from '@pushcorn/hocon-parser/lib/core/Token.js';
 import utils from '@pushcorn/hocon-parser/lib/utils.js';
 import HttpMod from '@pushcorn/hocon-parser/lib/sources/HttpSource.js';
@@ -28,6 +29,7 @@ const { Node } = NodeMod;
 const { FieldNode } = FieldNodeMod;
 const { SubstitutionNode } = SubstitutionNodeMod;
 const { ValueNode } = ValueNodeMod;
+const { SracNode } = SracNodeMod;
 const { Token } = TokenMod;
 
 /** Where a field was assigned, as the parser saw it. */
@@ -44,11 +46,22 @@ export interface FieldRecord {
   /** Document order of the field (pre-order), used to pick the last writer. */
   readonly seq: number;
   readonly site: FieldSite;
+  /** The field assigned an object (which merges) rather than a value (which replaces). */
+  readonly object: boolean;
+  /** A `${?NAME}` field whose variable was not set: it changed nothing. */
+  readonly unset: boolean;
+}
+
+/** A substitution the resolution met: its path text, and whether it came from `+=`. */
+export interface SubstitutionUse {
+  readonly key: string;
+  readonly selfAppend: boolean;
 }
 
 export interface HoconResult {
   readonly value: Record<string, unknown>;
   readonly fields: readonly FieldRecord[];
+  readonly substitutions: readonly SubstitutionUse[];
 }
 
 export interface ParseHoconOptions {
@@ -83,6 +96,7 @@ const JSON_NUMBER = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$/;
 interface LoadState {
   readonly allowUrl: boolean;
   readonly fields: FieldRecord[];
+  readonly substitutions: SubstitutionUse[];
   readonly seqOf: WeakMap<object, number>;
   nextSeq: number;
 }
@@ -170,7 +184,22 @@ function install(): void {
     return result;
   };
 
-  // 7. Record who set each field, and refuse prototype keys.
+  // 7. Record every substitution met (the loader uses this to pick its fast path).
+  const originalSubstitutionResolve = SubstitutionNode.prototype.onResolve;
+  SubstitutionNode.prototype.onResolve = async function onResolve(this: InstanceType<typeof SubstitutionNode>, scope?: unknown) {
+    const state = loads.get(this.context.root as object);
+    if (state) {
+      const children: unknown[] = this.children;
+      const key = children
+        .filter((c): c is InstanceType<typeof Token> => c instanceof Token && c.type === Token.TYPE.VALUE)
+        .map((t) => String(t.value))
+        .join('');
+      state.substitutions.push({ key, selfAppend: this instanceof SracNode });
+    }
+    return originalSubstitutionResolve.call(this, scope);
+  };
+
+  // 8. Record who set each field, and refuse prototype keys.
   const originalFieldResolve = FieldNode.prototype.onResolve;
   FieldNode.prototype.onResolve = async function onResolve(this: InstanceType<typeof FieldNode>, scope?: unknown) {
     const state = loads.get(this.context.root as object);
@@ -191,9 +220,12 @@ function install(): void {
           this.context.url?.href, t?.line, t?.col, String(bad), 'forbidden-key',
         );
       }
-      if (state && val !== undefined && val !== Node.UNSET && seq !== undefined) {
+      const unset = val === Node.UNSET;
+      const substitution = singleSubstitution(this.value);
+      // An optional substitution that found nothing leaves the field as it was; it is still
+      // recorded (as unset) when it is a whole-value `${?NAME}`, so callers can replay it.
+      if (state && val !== undefined && (!unset || substitution !== undefined) && seq !== undefined) {
         const t = this.firstToken;
-        const substitution = singleSubstitution(this.value);
         state.fields.push({
           path: [...base, ...keyPath.map(String)],
           seq,
@@ -202,6 +234,8 @@ function install(): void {
             line: t?.line ?? 0,
             ...(substitution !== undefined ? { substitution } : {}),
           },
+          object: typeof val === 'object' && val !== null && !Array.isArray(val),
+          unset,
         });
       }
     }
@@ -303,7 +337,13 @@ export async function parseHocon(options: ParseHoconOptions): Promise<HoconResul
   const scope: Record<string, string> = Object.create(null);
   for (const [k, v] of Object.entries(options.env)) if (v !== undefined) scope[k] = v;
   const ctx = new Context({ text: options.text, strict: true, env: false, scope, required: true });
-  const state: LoadState = { allowUrl: options.allowUrlIncludes === true, fields: [], seqOf: new WeakMap(), nextSeq: 0 };
+  const state: LoadState = {
+    allowUrl: options.allowUrlIncludes === true,
+    fields: [],
+    substitutions: [],
+    seqOf: new WeakMap(),
+    nextSeq: 0,
+  };
   loads.set(ctx, state);
   let value: unknown;
   try {
@@ -316,7 +356,7 @@ export async function parseHocon(options: ParseHoconOptions): Promise<HoconResul
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new HoconError('configuration root must be an object', undefined, 1, 1, undefined, 'syntax');
   }
-  return { value: value as Record<string, unknown>, fields: state.fields };
+  return { value: value as Record<string, unknown>, fields: state.fields, substitutions: state.substitutions };
 }
 
 /** What the wrapper relies on in the parser; the internals test asserts these. */

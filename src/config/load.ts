@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { ConfigError, type Config, type Origin } from './types.js';
 import { HoconError, parseHocon, type FieldRecord } from './hocon.js';
+import { currentSnapshot, ENV_NAME, setPath, treeFor } from './reference-snapshot.js';
 import { ResolvedConfig, originKey } from './config.js';
 import { parsePath, renderPath } from './path.js';
 
@@ -27,6 +28,11 @@ export interface LoadOptions {
   withReference?: boolean;
   /** Allow `include url(...)`; also enabled by the override muster.hocon.allow-url-includes=on. */
   allowUrlIncludes?: boolean;
+  /**
+   * Use the stored reference snapshot when it is exact (default true). false always parses
+   * every layer; the results are the same, only slower.
+   */
+  fastPath?: boolean;
 }
 
 /** Root of the package: the folder holding reference.conf (same from src/ and dist/). */
@@ -100,22 +106,29 @@ export function applicationFile(options: LoadOptions = {}): string | undefined {
   return options.applicationText === undefined && existsSync(implicit) ? implicit : undefined;
 }
 
-export async function loadConfig(options: LoadOptions = {}): Promise<Config> {
-  const cwd = path.resolve(options.cwd ?? process.cwd());
-  const env = options.env ?? process.env;
-  const overrides = parseOverrides(options.overrides);
-  const overrideOf = (key: string) => overrides.filter((o) => renderPath(o.segments) === key).at(-1)?.value;
+interface Layers {
+  readonly cwd: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly overrides: readonly Override[];
+  readonly appFile: string | undefined;
+  readonly appTextLines: readonly string[];
+  readonly allowUrlIncludes: boolean;
+}
 
-  const appFile = applicationFile(options);
+type FileOrigin = (url: string | undefined, line: number | undefined) => Origin | undefined;
 
-  // The root text: one line per file layer, the inline application text, then one line per override.
+/**
+ * The root text handed to the parser: one include line per file layer, the inline application
+ * text, then one line per override; and the mapping from its lines back to origins.
+ */
+function rootText(layers: Layers, withReference: boolean, withOverrides: boolean): { text: string; fileOrigin: FileOrigin } {
   const lines: string[] = [];
-  if (options.withReference !== false) lines.push(`include required(file(${JSON.stringify(referenceFile)}))`);
-  if (appFile) lines.push(`include required(file(${JSON.stringify(appFile)}))`);
+  if (withReference) lines.push(`include required(file(${JSON.stringify(referenceFile)}))`);
+  if (layers.appFile) lines.push(`include required(file(${JSON.stringify(layers.appFile)}))`);
   const appTextFirstLine = lines.length + 1;
-  const appTextLines = options.applicationText !== undefined ? unbrace(options.applicationText).split('\n') : [];
-  lines.push(...appTextLines);
+  lines.push(...layers.appTextLines);
   const overrideFirstLine = lines.length + 1;
+  const overrides = withOverrides ? layers.overrides : [];
   for (const o of overrides) lines.push(`${renderPath(o.segments)} = ${JSON.stringify(o.value)}`);
 
   const rootSite = (line: number | undefined): Origin | undefined => {
@@ -123,32 +136,131 @@ export async function loadConfig(options: LoadOptions = {}): Promise<Config> {
     if (line >= overrideFirstLine && line < overrideFirstLine + overrides.length) {
       return { kind: 'cli', arg: overrides[line - overrideFirstLine]!.arg };
     }
-    if (line >= appTextFirstLine && line < appTextFirstLine + appTextLines.length) {
+    if (line >= appTextFirstLine && line < appTextFirstLine + layers.appTextLines.length) {
       return { kind: 'file', file: '<application text>', line: line - appTextFirstLine + 1 };
     }
     return undefined;
   };
-  const fileOrigin = (url: string | undefined, line: number | undefined): Origin | undefined => {
+  const fileOrigin: FileOrigin = (url, line) => {
     if (!url) return rootSite(line);
     const file = url.startsWith('file:') ? fileURLToPath(url) : url;
     const kind = file === referenceFile || file.startsWith(path.join(packageRoot, 'reference') + path.sep) ? 'reference' : 'file';
-    return { kind, file: displayFile(file, cwd), ...(line !== undefined ? { line } : {}) };
+    return { kind, file: displayFile(file, layers.cwd), ...(line !== undefined ? { line } : {}) };
   };
+  return { text: lines.join('\n'), fileOrigin };
+}
 
-  const allowUrlIncludes = options.allowUrlIncludes ?? isOn(overrideOf('muster.hocon.allow-url-includes'));
+export async function loadConfig(options: LoadOptions = {}): Promise<Config> {
+  const layers = layersOf(options);
+  if (options.withReference !== false && options.fastPath !== false) {
+    const fast = await loadOverSnapshot(layers);
+    if (fast) return fast;
+  }
+  return loadFull(layers, options.withReference !== false);
+}
+
+/**
+ * The snapshot-based load alone: the Config, or undefined when the fast path does not apply
+ * (stale or missing snapshot, or an application layer that needs the full resolution).
+ */
+export async function loadConfigOverSnapshot(options: LoadOptions = {}): Promise<Config | undefined> {
+  return loadOverSnapshot(layersOf(options));
+}
+
+function layersOf(options: LoadOptions): Layers {
+  const overrides = parseOverrides(options.overrides);
+  const overrideOf = (key: string) => overrides.filter((o) => renderPath(o.segments) === key).at(-1)?.value;
+  return {
+    cwd: path.resolve(options.cwd ?? process.cwd()),
+    env: options.env ?? process.env,
+    overrides,
+    appFile: applicationFile(options),
+    appTextLines: options.applicationText !== undefined ? unbrace(options.applicationText).split('\n') : [],
+    allowUrlIncludes: options.allowUrlIncludes ?? isOn(overrideOf('muster.hocon.allow-url-includes')),
+  };
+}
+
+/** Merge everything into one text and resolve it once: exact in every case. */
+async function loadFull(layers: Layers, withReference: boolean): Promise<Config> {
+  const { text, fileOrigin } = rootText(layers, withReference, true);
   let result;
   try {
-    result = await parseHocon({ text: lines.join('\n'), env, allowUrlIncludes });
+    result = await parseHocon({ text, env: layers.env, allowUrlIncludes: layers.allowUrlIncludes });
   } catch (e) {
     if (e instanceof HoconError) throw toConfigError(e, fileOrigin);
     throw e;
   }
-
-  const origins = buildOrigins(result.fields, result.value, env, fileOrigin);
-  return new ResolvedConfig(result.value, origins);
+  return new ResolvedConfig(result.value, buildOrigins(result.fields, result.value, layers.env, fileOrigin));
 }
 
-function toConfigError(e: HoconError, fileOrigin: (url: string | undefined, line: number | undefined) => Origin | undefined): ConfigError {
+/**
+ * The same result without re-parsing the reference layer: resolve the application layer alone
+ * and merge it over the stored reference snapshot, then apply the overrides. Only taken when
+ * that is provably equivalent: the application layer's substitutions all name environment
+ * variables (no config paths, no `+=`), and it never turns a plain value into an object (which
+ * would hide reference keys that a merge would keep). Returns undefined to take the full path.
+ */
+async function loadOverSnapshot(layers: Layers): Promise<Config | undefined> {
+  const snapshot = currentSnapshot(packageRoot);
+  if (!snapshot) return undefined;
+  const { text, fileOrigin } = rootText(layers, false, false);
+  let app;
+  try {
+    app = await parseHocon({ text, env: layers.env, allowUrlIncludes: layers.allowUrlIncludes });
+  } catch {
+    return undefined; // the full path reports the error with every layer in view
+  }
+  const configRoots = new Set([...Object.keys(snapshot.tree), ...Object.keys(app.value), ...layers.overrides.map((o) => o.segments[0]!)]);
+  if (app.substitutions.some((s) => s.selfAppend || !ENV_NAME.test(s.key) || configRoots.has(s.key))) return undefined;
+  if (snapshot.envFields.some(([, name]) => configRoots.has(name))) return undefined;
+  if (replacesValueWithObject(app.fields)) return undefined;
+
+  const tree = treeFor(snapshot, layers.env);
+  mergeInto(tree, app.value);
+  for (const o of layers.overrides) setPath(tree, o.segments, o.value);
+
+  const origins = new Map<string, Origin>();
+  for (const [segments, file, line] of snapshot.origins) origins.set(originKey(segments), { kind: 'reference', file, line });
+  for (const [segments, name] of snapshot.envFields) {
+    if (layers.env[name] !== undefined) origins.set(originKey(segments), { kind: 'env', name });
+  }
+  for (const [key, origin] of buildOrigins(app.fields, tree, layers.env, fileOrigin)) origins.set(key, origin);
+  for (const o of layers.overrides) origins.set(originKey(o.segments), { kind: 'cli', arg: o.arg });
+  return new ResolvedConfig(tree, origins);
+}
+
+/** True when a field sets a plain value and a later field puts an object at or below it. */
+function replacesValueWithObject(fields: readonly FieldRecord[]): boolean {
+  const plainAt = new Map<string, number>();
+  for (const f of fields) {
+    if (f.unset || f.object) continue;
+    const key = originKey(f.path);
+    plainAt.set(key, Math.min(plainAt.get(key) ?? Infinity, f.seq));
+  }
+  return fields.some((f) => {
+    if (f.unset) return false;
+    for (let n = f.object ? f.path.length : f.path.length - 1; n > 0; n--) {
+      const first = plainAt.get(originKey(f.path.slice(0, n)));
+      if (first !== undefined && first < f.seq) return true;
+    }
+    return false;
+  });
+}
+
+/** HOCON object merge: objects merge key by key, anything else replaces. */
+function mergeInto(target: Record<string, unknown>, source: Record<string, unknown>): void {
+  for (const [k, v] of Object.entries(source)) {
+    const cur = Object.prototype.hasOwnProperty.call(target, k) ? target[k] : undefined;
+    if (isPlainObject(cur) && isPlainObject(v)) mergeInto(cur, v);
+    else target[k] = structuredClone(v);
+  }
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function toConfigError(e: HoconError, fileOrigin: FileOrigin): ConfigError {
   const origin = fileOrigin(e.url, e.line);
   let where = '';
   if (origin?.kind === 'cli') where = `${origin.arg}: `;
@@ -162,12 +274,13 @@ function buildOrigins(
   fields: readonly FieldRecord[],
   root: Record<string, unknown>,
   env: NodeJS.ProcessEnv,
-  fileOrigin: (url: string | undefined, line: number | undefined) => Origin | undefined,
+  fileOrigin: FileOrigin,
 ): Map<string, Origin> {
   // Resolution runs in passes, so a field can be seen more than once: the last writer in
   // document order wins, as in HOCON.
   const latest = new Map<string, FieldRecord>();
   for (const f of fields) {
+    if (f.unset) continue;
     const key = originKey(f.path);
     const prev = latest.get(key);
     if (!prev || prev.seq <= f.seq) latest.set(key, f);
