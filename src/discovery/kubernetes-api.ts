@@ -1,7 +1,7 @@
 // `kubernetes-api` method: lists the pods matching a label selector through the Kubernetes API
 // (spec §3). Request building and PodList decoding use @kubernetes/client-node's CoreV1Api; the
 // transport under it is our own node:https library, because we need per-lookup CA/TLS settings,
-// a token re-read for every request, a hard deadline and gzip/deflate decoding.
+// a token re-read for every lookup, a hard deadline and gzip/deflate decoding.
 import { readFileSync } from 'node:fs';
 import { Agent, request as httpsRequest } from 'node:https';
 import type { IncomingMessage } from 'node:http';
@@ -169,7 +169,7 @@ export class KubernetesApiServiceDiscovery implements ServiceDiscovery {
     return `https://${h}:${port}`;
   }
 
-  /** Read for every request so rotated (projected) service-account tokens are picked up. */
+  /** Read for every lookup (and its 401 retry) so rotated (projected) service-account tokens are picked up. */
   private readToken(): string {
     try {
       // Trimmed: a trailing newline would be an illegal header character.
