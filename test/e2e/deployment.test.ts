@@ -166,3 +166,25 @@ test('a pod that turns Ready while not Up is caught by the checks', { skip }, as
     await d.stop();
   }
 });
+
+test('a failing liveness probe restarts the container; start delays hold the process back', { skip }, async () => {
+  const t = template('r1');
+  const d = deployment('live', 1, {
+    ...t,
+    startDelayMs: () => 400,
+    liveness: { port: 7626, path: '/alive', periodMs: 100, timeoutMs: 500, failureThreshold: 3, successThreshold: 1, initialDelayMs: 1000 },
+  });
+  try {
+    await d.waitSettled(20_000);
+    const [p] = d.pods();
+    const r = d.record(p!.name)!;
+    assert.ok(r.startedAt! - r.createdAt >= 400, 'process started after the delay');
+    const res = await fetch(`http://${p!.ip}:7626/__standin/state`, { method: 'POST', body: JSON.stringify({ alive: false }) });
+    assert.equal(res.status, 200);
+    await waitFor(() => r.restarts === 1 && d.isSettled(), 10_000, () => JSON.stringify(r));
+    assert.equal(r.exits[0]!.code, 0, 'SIGTERM first: the stand-in exits by itself');
+    assert.equal((await httpGet(p!.ip!, 7626, '/alive', 1000)).status, 200, 'the restarted process is alive again');
+  } finally {
+    await d.stop();
+  }
+});

@@ -2,7 +2,7 @@
 //  - keeps `replicas` pods of the current template; a new template rolls out with maxSurge /
 //    maxUnavailable the way the Deployment controller computes them (terminating pods do not count);
 //  - starts each pod's process in its own namespace, restarts it when it dies (restartPolicy Always);
-//  - probes readiness over HTTP from the root namespace like the kubelet;
+//  - probes readiness (and liveness, restarting the container) over HTTP from the root namespace;
 //  - deletes pods gracefully: deletionTimestamp, SIGTERM, SIGKILL after the grace period;
 //  - reflects every change into the API server (phase, podIP, labels, container ports and states,
 //    Ready condition, deletionTimestamp) and into cluster DNS (publishNotReadyAddresses endpoints);
@@ -44,7 +44,11 @@ export interface PodTemplate {
   containerName: string;
   ports: ContainerPort[];
   readiness: Probe;
+  /** When it fails failureThreshold times in a row the container is killed (grace period) and restarted. */
+  liveness?: Probe & { initialDelayMs: number };
   terminationGracePeriodMs: number;
+  /** Time between getting the pod IP and starting the process (image pull, scheduling jitter). */
+  startDelayMs?: () => number;
   /** Delay before restarting a container that exited (kubelet back-off, kept short). */
   restartDelayMs?: number;
   /** The container's process; KUBERNETES_SERVICE_HOST/PORT and HOSTNAME are added to env. */
@@ -105,11 +109,13 @@ interface LivePod {
   ready: boolean;
   successes: number;
   failures: number;
+  livenessFailures: number;
+  /** When the current container process was started (liveness initial delay counts from here). */
+  containerStartedAt: number;
   terminating: boolean;
   probeTimer?: NodeJS.Timeout;
   restartTimer?: NodeJS.Timeout;
   log?: WriteStream;
-  probing: boolean;
 }
 
 export class Deployment {
@@ -245,7 +251,7 @@ export class Deployment {
     const name = `${this.o.name}-${template.revision}-${randomBytes(3).toString('hex')}`;
     const record: PodRecord = { name, uid: randomUUID(), revision: template.revision, createdAt: Date.now(), restarts: 0, exits: [], readyTransitions: [] };
     this.records.push(record);
-    const pod: LivePod = { record, template, phase: 'Pending', container: 'waiting', waitingReason: 'ContainerCreating', ready: false, successes: 0, failures: 0, terminating: false, probing: false };
+    const pod: LivePod = { record, template, phase: 'Pending', container: 'waiting', waitingReason: 'ContainerCreating', ready: false, successes: 0, failures: 0, livenessFailures: 0, containerStartedAt: 0, terminating: false };
     this.live.set(name, pod);
     this.publish(pod);
     pod.net = await this.o.net.addPod(name, { resolvConf: this.o.dns?.resolvConf(this.o.namespace) ?? '', hostname: name });
@@ -253,7 +259,9 @@ export class Deployment {
     pod.log = createWriteStream(join(this.o.logDir, `${name}.log`));
     this.publish(pod);
     await this.syncDns();
-    if (pod.terminating) return;
+    const delay = template.startDelayMs?.() ?? 0;
+    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+    if (pod.terminating || this.stopped) return;
     this.startContainer(pod);
     this.scheduleProbe(pod);
   }
@@ -274,7 +282,9 @@ export class Deployment {
     pod.phase = 'Running';
     pod.container = 'running';
     pod.waitingReason = undefined;
-    pod.record.startedAt ??= Date.now();
+    pod.containerStartedAt = Date.now();
+    pod.livenessFailures = 0;
+    pod.record.startedAt ??= pod.containerStartedAt;
     child.once('exit', (code, signal) => this.onExit(pod, child, code, signal));
     this.publish(pod);
   }
@@ -314,7 +324,33 @@ export class Deployment {
         if (pod.ready && pod.failures >= r.failureThreshold) this.setReady(pod, false);
       }
     }
+    const l = pod.template.liveness;
+    const child = pod.process;
+    if (l && child && pod.container === 'running' && Date.now() - pod.containerStartedAt >= l.initialDelayMs) {
+      const alive = (await httpGet(pod.record.ip!, l.port, l.path, l.timeoutMs)).status === 200;
+      pod.livenessFailures = alive ? 0 : pod.livenessFailures + 1;
+      if (pod.livenessFailures >= l.failureThreshold && !pod.terminating) {
+        pod.livenessFailures = 0;
+        this.track(this.killContainer(pod, child));
+      }
+    }
     if (!this.stopped && this.live.has(pod.record.name)) this.scheduleProbe(pod);
+  }
+
+  /** SIGTERM, then SIGKILL once the grace period is over; resolves when the process is gone. */
+  private async killContainer(pod: LivePod, child: ChildProcess): Promise<void> {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), pod.template.terminationGracePeriodMs)));
+    const timedOut = await Promise.race([exited.then(() => false), graceOver]);
+    clearTimeout(timer);
+    if (timedOut) {
+      pod.record.killedAfterGrace = true;
+      child.kill('SIGKILL');
+      await exited;
+    }
   }
 
   private async becameReady(pod: LivePod): Promise<void> {
@@ -342,20 +378,7 @@ export class Deployment {
     pod.record.deletionRequestedAt = Date.now();
     this.publish(pod);
     clearTimeout(pod.restartTimer);
-    const child = pod.process;
-    if (child) {
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGTERM');
-      let timer: NodeJS.Timeout | undefined;
-      const graceOver = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), pod.template.terminationGracePeriodMs)));
-      const timedOut = await Promise.race([exited.then(() => false), graceOver]);
-      clearTimeout(timer);
-      if (timedOut) {
-        pod.record.killedAfterGrace = true;
-        child.kill('SIGKILL');
-        await exited;
-      }
-    }
+    if (pod.process) await this.killContainer(pod, pod.process);
     await this.remove(pod);
   }
 

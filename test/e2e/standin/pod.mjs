@@ -36,7 +36,11 @@ const server = createServer((req, res) => {
     });
     return;
   }
-  if (req.url === '/alive') return void res.end('OK');
+  if (req.url === '/alive') {
+    if (override.alive !== false) return void res.end('OK');
+    res.statusCode = 500;
+    return void res.end('Not Healthy');
+  }
   if (req.url === '/ready') {
     if (ready()) return void res.end('OK');
     res.statusCode = 500;
