@@ -3,14 +3,14 @@
 // fails when any of these internals change shape.
 
 declare module '@pushcorn/hocon-parser' {
-  interface ParseOptions {
+  export interface ParseOptions {
     url?: string;
     text?: string;
     strict?: boolean;
     env?: boolean;
     scope?: object;
   }
-  interface HoconParser {
+  export interface HoconParser {
     (options: ParseOptions): Promise<unknown>;
     parse(options: ParseOptions): Promise<unknown>;
   }
@@ -19,7 +19,7 @@ declare module '@pushcorn/hocon-parser' {
 }
 
 declare module '@pushcorn/hocon-parser/lib/core/Context.js' {
-  interface ContextOptions {
+  export interface ContextOptions {
     url?: string;
     text?: string;
     strict?: boolean;
@@ -27,7 +27,7 @@ declare module '@pushcorn/hocon-parser/lib/core/Context.js' {
     scope?: object;
     required?: boolean;
   }
-  interface ContextUrl {
+  export interface ContextUrl {
     readonly href: string;
     readonly path: string;
   }
@@ -110,7 +110,7 @@ declare module '@pushcorn/hocon-parser/lib/nodes/SracNode.js' {
 }
 
 declare module '@pushcorn/hocon-parser/lib/utils.js' {
-  interface Utils {
+  export interface Utils {
     query: (obj: unknown, path: string[] | string) => unknown;
     parseData: (data: unknown, strict: boolean) => unknown;
   }
