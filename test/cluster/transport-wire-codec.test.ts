@@ -1,10 +1,11 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatAddress, parseAddress, type UniqueAddress } from '../../src/address.js';
-import { clusterMessageCodec } from '../../src/cluster/wire-codec.js';
+import { gzipSync } from 'node:zlib';
+import { clusterMessageCodec, COMPRESS_ABOVE_BYTES, MAX_INFLATED_BYTES } from '../../src/cluster/wire-codec.js';
 import { emptyGossip, updateMembers } from '../../src/cluster/gossip.js';
 import { makeMember } from '../../src/cluster/member.js';
-import { ProtocolError, type ClusterMessage } from '../../src/cluster/protocol.js';
+import { encodeMessage, ProtocolError, type ClusterMessage } from '../../src/cluster/protocol.js';
 import { TcpTransport } from '../../src/cluster/tcp-transport.js';
 import { freePort } from '../support/net.js';
 import { RawPeer } from '../support/cluster-raw-peer.js';
@@ -44,6 +45,31 @@ test('the codec rejects what validation rejects', () => {
     '{"v":1,"type":"Join","node":{"address":"pekko://sys@h:1","uid":"99999999999999999999"},"roles":[],"appVersion":"1"}',
   ];
   for (const text of bad) assert.throws(() => clusterMessageCodec.decode(Buffer.from(text)), ProtocolError, text);
+});
+
+test('large messages travel gzip-compressed and decode to the same message', () => {
+  const members = Array.from({ length: 300 }, (_, i) =>
+    makeMember({ address: parseAddress(`pekko://sys@10.0.${i >> 8}.${i & 255}:17355`), uid: BigInt(i + 1) }, 'Up', [], '1.0.0', i + 1),
+  );
+  const m: ClusterMessage = { type: 'GossipEnvelope', from: a, to: b, gossip: updateMembers(emptyGossip, members) };
+  const bytes = clusterMessageCodec.encode(m);
+  assert.deepEqual([bytes[0], bytes[1]], [0x1f, 0x8b]);
+  const jsonBytes = Buffer.byteLength(encodeMessage(m));
+  assert.ok(jsonBytes > COMPRESS_ABOVE_BYTES && bytes.length < jsonBytes / 3, `${jsonBytes} -> ${bytes.length} bytes`);
+  const back = clusterMessageCodec.decode(bytes);
+  assert.ok(back.type === 'GossipEnvelope');
+  assert.equal(back.gossip.members.length, 300);
+  assert.deepEqual(clusterMessageCodec.encode(back), bytes);
+  // Small messages stay plain JSON.
+  assert.equal(clusterMessageCodec.encode({ type: 'InitJoinNack', from: a.address }).toString()[0], '{');
+});
+
+test('a compressed body that is corrupt or inflates beyond the cap is rejected', () => {
+  const bomb = gzipSync(Buffer.alloc(MAX_INFLATED_BYTES + 1, 0x20));
+  assert.ok(bomb.length < 64 * 1024, 'a small frame');
+  assert.throws(() => clusterMessageCodec.decode(bomb), ProtocolError);
+  assert.throws(() => clusterMessageCodec.decode(Buffer.from([0x1f, 0x8b, 1, 2, 3])), ProtocolError);
+  assert.throws(() => clusterMessageCodec.decode(gzipSync(Buffer.from('{"v":1}'))), ProtocolError);
 });
 
 const transports: TcpTransport<ClusterMessage>[] = [];
