@@ -1,5 +1,14 @@
-// Muster's library entry point. Re-exports the public API of each layer.
+// Muster's library entry point: start a node with `start()`, then use its ClusterApi.
+export { start, type MusterNode, type StartOptions, type HealthChecks } from './runtime.js';
 export * from './address.js';
 export type * from './cluster/api.js';
-export type * from './config/types.js';
+export { Reasons, type ShutdownReason, type ShutdownResult } from './cluster/coordinated-shutdown.js';
+export type { Lease } from './cluster/sbr/lease.js';
+export type { ClusterPlugin } from './cluster/plugin.js';
+export { loadConfig, configFromObject, type LoadOptions } from './config/load.js';
+export { ConfigError, type Config, type Origin } from './config/types.js';
 export type * from './discovery/types.js';
+export { DiscoveryRegistry, createDiscovery } from './discovery/registry.js';
+export * from './discovery/errors.js';
+export type { NamedCheck, HealthCheck } from './management/health.js';
+export type { BootstrapStatus } from './bootstrap/coordinator.js';

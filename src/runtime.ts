@@ -1,0 +1,212 @@
+// The library entry point: builds config -> discovery -> cluster -> management -> bootstrap from
+// one loaded configuration and returns a handle to the running node. `node dist/main.js` is a thin
+// CLI over this; applications embed it with `start()`.
+import { formatAddress, type Address } from './address.js';
+import type { ClusterApi } from './cluster/api.js';
+import { createCluster, type CreatedCluster } from './cluster/create.js';
+import { CoordinatedShutdown, installSignalHandlers, Reasons, type ShutdownReason, type ShutdownResult } from './cluster/coordinated-shutdown.js';
+import { addClusterShutdownTasks } from './cluster/coordinated-shutdown-cluster.js';
+import { HeartbeatPlugin } from './cluster/heartbeat-plugin.js';
+import type { ClusterPlugin } from './cluster/plugin.js';
+import type { Lease } from './cluster/sbr/lease.js';
+import { SplitBrainResolver } from './cluster/sbr/resolver.js';
+import { systemScheduler } from './clock.js';
+import { loadConfig, type LoadOptions } from './config/load.js';
+import { readBootstrapSettings } from './config/settings/bootstrap.js';
+import { clusterSettingsFromConfig } from './config/settings/cluster.js';
+import { readCoordinatedShutdownSettings } from './config/settings/coordinated-shutdown.js';
+import { managementSettingsFromConfig } from './config/settings/management.js';
+import { remoteSettingsFromConfig } from './config/settings/remote.js';
+import { readDowningSettings, type SbrSettings } from './config/settings/sbr.js';
+import { ConfigError, type Config } from './config/types.js';
+import { validateConfig } from './config/validate.js';
+import { DiscoveryRegistry } from './discovery/registry.js';
+import { createLogger, type Logger } from './logging.js';
+import { startBootstrap, type BootstrapHandle } from './bootstrap/start.js';
+import type { BootstrapStatus } from './bootstrap/coordinator.js';
+import { bootstrapRoutes } from './bootstrap/routes.js';
+import { startManagement, type ManagementServer } from './management/server.js';
+import { createManagementClient, loadSecurity } from './management/security.js';
+import type { NamedCheck } from './management/health.js';
+import { CLUSTER_BOOTSTRAP_ROUTES_CLASS } from './config/settings/management.js';
+
+export interface HealthChecks {
+  readonly startup?: readonly NamedCheck[];
+  readonly readiness?: readonly NamedCheck[];
+  readonly liveness?: readonly NamedCheck[];
+}
+
+export interface StartOptions extends LoadOptions {
+  /** An already loaded configuration; otherwise one is loaded from the LoadOptions fields. */
+  readonly config?: Config;
+  readonly logger?: Logger;
+  /** Application health checks, run after the configured ones of each group. */
+  readonly healthChecks?: HealthChecks;
+  /** Extra cluster plugins (failure detection and the split brain resolver are added from config). */
+  readonly plugins?: readonly ClusterPlugin[];
+  /** The lease lease-majority uses; required when that strategy is configured. */
+  readonly lease?: Lease;
+  /** Run coordinated shutdown on SIGTERM/SIGINT (a second signal forces exit). Default false. */
+  readonly handleSignals?: boolean;
+  /**
+   * Called with the process exit code once coordinated shutdown has finished (whatever started it:
+   * a signal, a leave, being downed, the bootstrap deadline). The CLI exits the process here.
+   */
+  readonly onTerminated?: (result: ShutdownResult) => void;
+}
+
+/** A running Muster node. */
+export interface MusterNode {
+  readonly config: Config;
+  /** Membership: state snapshots, events, join/leave/down. */
+  readonly cluster: ClusterApi;
+  readonly selfAddress: Address;
+  /** The management server's base URI (as bound) and the one this node advertises. */
+  readonly managementUrl: string;
+  readonly selfBaseUri: string;
+  /** Why the node has (not yet) joined; undefined when bootstrap is not used (seed-nodes configured). */
+  bootstrapStatus(): BootstrapStatus | undefined;
+  /** Runs coordinated shutdown (leave gracefully, then stop everything); resolves when done. */
+  shutdown(reason?: ShutdownReason): Promise<ShutdownResult>;
+  /** Resolves when coordinated shutdown has finished, whatever started it. */
+  readonly whenTerminated: Promise<ShutdownResult>;
+}
+
+function splitBrainResolver(sbr: SbrSettings | undefined, lease: Lease | undefined): ClusterPlugin[] {
+  if (!sbr) return [];
+  if (sbr.strategy.name === 'lease-majority' && !lease) {
+    throw new ConfigError(
+      'pekko.cluster.split-brain-resolver.active-strategy = lease-majority needs a lease: pass `lease` to start()',
+      'pekko.cluster.split-brain-resolver.active-strategy',
+    );
+  }
+  return [new SplitBrainResolver({ settings: sbr, ...(lease ? { lease } : {}) })];
+}
+
+/** Starts a node. Configuration errors reject before any port is bound. */
+export async function start(options: StartOptions = {}): Promise<MusterNode> {
+  const config = options.config ?? (await loadConfig(options));
+  validateConfig(config);
+  const logger = options.logger ?? createLogger();
+
+  // Read every setting first: a bad value must fail before anything listens.
+  const remote = remoteSettingsFromConfig(config);
+  const clusterSettings = clusterSettingsFromConfig(config);
+  const management = managementSettingsFromConfig(config);
+  const bootstrapSettings = readBootstrapSettings(config);
+  const downing = readDowningSettings(config, remote.systemName);
+  const shutdownSettings = readCoordinatedShutdownSettings(config);
+  const security = loadSecurity(management.security);
+  const bootstrapRoutesOn = management.http.routes.some((r) => r.className === CLUSTER_BOOTSTRAP_ROUTES_CLASS);
+  const discoveryRegistry = new DiscoveryRegistry(config, { logger: logger.child({ component: 'discovery' }) });
+  const usesBootstrap = bootstrapSettings.configuredSeedNodes.length === 0;
+  const discovery = usesBootstrap ? discoveryRegistry.select(bootstrapSettings.discoveryMethod).discovery : undefined;
+  const plugins = [new HeartbeatPlugin(), ...splitBrainResolver(downing.sbr, options.lease), ...(options.plugins ?? [])];
+
+  const cs = new CoordinatedShutdown(shutdownSettings, systemScheduler, logger.child({ component: 'coordinated-shutdown' }));
+  let created: CreatedCluster | undefined;
+  let server: ManagementServer | undefined;
+  let bootstrap: BootstrapHandle | undefined;
+  // The seed-nodes route serves from the start; the status route learns of bootstrap once it runs.
+  const routeOptions: { cluster: ClusterApi; logger: Logger; status?: () => BootstrapStatus } = {
+    cluster: undefined as unknown as ClusterApi,
+    logger: logger.child({ component: 'bootstrap' }),
+  };
+  try {
+    created = await createCluster({ remote, cluster: clusterSettings }, { logger, plugins });
+    const node = created.node;
+    routeOptions.cluster = node;
+    server = await startManagement({
+      settings: management,
+      cluster: node,
+      security,
+      logger: logger.child({ component: 'management' }),
+      healthChecks: {
+        startup: [...(options.healthChecks?.startup ?? [])],
+        readiness: [...(options.healthChecks?.readiness ?? [])],
+        liveness: [...(options.healthChecks?.liveness ?? [])],
+      },
+      routeProviders: bootstrapRoutesOn
+        ? [
+            {
+              name: 'cluster-bootstrap',
+              classNames: [CLUSTER_BOOTSTRAP_ROUTES_CLASS],
+              register: (app) => bootstrapRoutes(app, routeOptions),
+            },
+          ]
+        : [],
+    });
+    if (discovery) {
+      const selfUri = new URL(server.selfBaseUri);
+      const client = createManagementClient(security);
+      bootstrap = startBootstrap({
+        settings: bootstrapSettings,
+        discovery,
+        cluster: node,
+        selfContactPoint: {
+          scheme: selfUri.protocol === 'https:' ? 'https' : 'http',
+          host: selfUri.hostname.replace(/^\[|\]$/g, ''),
+          port: management.http.port,
+          basePath: management.http.basePath,
+        },
+        logger: logger.child({ component: 'bootstrap' }),
+        proberOptions: { headers: client.headers, ...(security.tls?.ca ? { ca: security.tls.ca } : {}) },
+        onDeadline: () => void cs.run(Reasons.ClusterJoinUnsuccessful),
+      });
+      const running = bootstrap;
+      routeOptions.status = () => running.status();
+      client.close();
+    }
+  } catch (err) {
+    await server?.close();
+    await created?.stop();
+    await discoveryRegistry.close();
+    throw err;
+  }
+
+  const { node } = created;
+  const mgmt = server;
+  cs.addTask('before-service-unbind', 'stop-bootstrap', () => bootstrap?.stop());
+  addClusterShutdownTasks(cs, node, {
+    exitingCompleted: async () => node.exitingCompleted(),
+    clusterStopped: () => created!.stop(),
+    runWhenDown: clusterSettings.runCoordinatedShutdownWhenDown,
+  });
+  // Management keeps answering (/ready turns 500 while leaving) until the cluster part is done.
+  cs.addTask('before-actor-system-terminate', 'stop-management', () => mgmt.close());
+  cs.addTask('before-actor-system-terminate', 'close-discovery', () => discoveryRegistry.close());
+  // A node whose membership ended for another reason (e.g. removed while unreachable) stops too.
+  void node.whenTerminated.then((reason) => {
+    if (cs.reason === undefined) void cs.run(reason === 'downed' ? Reasons.ClusterDowning : Reasons.ClusterLeaving);
+  });
+
+  const removeSignalHandlers = options.handleSignals ? installSignalHandlers(cs, { log: logger }) : () => undefined;
+  // Whoever starts coordinated shutdown, its first phase runs; run() then hands back that same run
+  // (asked on the next microtask: the first tasks start before run() has stored its promise).
+  const whenTerminated = new Promise<ShutdownResult>((resolve) => {
+    cs.addTask('before-service-unbind', 'observe-termination', async () => {
+      await Promise.resolve();
+      void cs.run(Reasons.Unknown).then((result) => {
+        removeSignalHandlers();
+        logger.info({ reason: result.reason.name, exitCode: result.processExitCode }, 'Muster node stopped');
+        resolve(result);
+        options.onTerminated?.(result);
+      });
+    });
+  });
+
+  logger.info(
+    { selfAddress: formatAddress(node.selfAddress), management: mgmt.url, bootstrap: Boolean(discovery) },
+    'Muster node started',
+  );
+  return {
+    config,
+    cluster: node,
+    selfAddress: node.selfAddress,
+    managementUrl: mgmt.url,
+    selfBaseUri: mgmt.selfBaseUri,
+    bootstrapStatus: () => bootstrap?.status(),
+    shutdown: (reason = Reasons.ActorSystemTerminate) => cs.run(reason),
+    whenTerminated,
+  };
+}
