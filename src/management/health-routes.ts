@@ -13,17 +13,18 @@ export interface HealthGroups {
 }
 
 export function healthRoutes(app: FastifyInstance, settings: HealthCheckSettings, groups: HealthGroups, logger: Logger): void {
-  const endpoint = (path: string, group: string, checks: readonly NamedCheck[]) =>
+  // Pekko's markers: a false is logged at info, a failure or timeout at warning, both with the group's marker.
+  const endpoint = (path: string, marker: string, checks: readonly NamedCheck[]) =>
     methodRoute(app, `/${path}`, {
       GET: async (_, reply) => {
         const outcome = await evaluateChecks(checks, settings.checkTimeoutMs);
         const { status, body } = healthResponse(outcome);
-        if (outcome.kind === 'not-ok') logger.info({ marker: 'healthCheckNotOk', group }, body);
-        else if (outcome.kind !== 'ok') logger.warn({ marker: 'healthCheckFailed', group }, body);
+        if (outcome.kind === 'not-ok') logger.info({ marker }, body);
+        else if (outcome.kind !== 'ok') logger.warn({ marker }, body);
         return sendText(reply, status, body);
       },
     });
-  endpoint(settings.startupPath, 'startup', groups.startup);
-  endpoint(settings.readinessPath, 'readiness', groups.readiness);
-  endpoint(settings.livenessPath, 'liveness', groups.liveness);
+  endpoint(settings.startupPath, 'pekkoStartupCheckFailed', groups.startup);
+  endpoint(settings.readinessPath, 'pekkoReadinessCheckFailed', groups.readiness);
+  endpoint(settings.livenessPath, 'pekkoLivenessCheckFailed', groups.liveness);
 }

@@ -217,7 +217,7 @@ export async function startManagement(options: StartManagementOptions): Promise<
   const address = app.server.address();
   const boundPort = typeof address === 'object' && address ? address.port : http.bindPort;
   logger.info(
-    { marker: 'pekkoManagementBound', host: bindHost, port: boundPort },
+    { marker: 'pekkoManagementBound', pekkoHttpAddress: `${formatHost(bindHost)}:${boundPort}`, host: bindHost, port: boundPort },
     `Bound Pekko Management (${scheme.toUpperCase()}) endpoint to: ${bindHost}:${boundPort}`,
   );
 

@@ -1,6 +1,8 @@
 // Shared helpers of the management tests: a server over a FakeCluster on loopback, and a
 // small fetch wrapper that returns status, headers and body text.
 import { connect } from 'node:net';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { DEFAULT_MANAGEMENT_SETTINGS, type ManagementSettings } from '../../src/config/settings/management.js';
 import { startManagement, type ManagementServer, type StartManagementOptions } from '../../src/management/server.js';
 import { FakeCluster, address, member } from '../support/fake-cluster.js';
@@ -88,4 +90,16 @@ export function sendRaw(port: number, bytes: Buffer, timeoutMs = 10_000): Promis
     socket.on('close', done);
     socket.write(bytes);
   });
+}
+
+/** A pino logger whose JSON lines are kept for assertions. */
+export function captureLogger() {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      for (const l of String(chunk).split('\n')) if (l) lines.push(JSON.parse(l) as Record<string, unknown>);
+      cb();
+    },
+  });
+  return { logger: pino({ level: 'info' }, stream), lines };
 }

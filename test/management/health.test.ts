@@ -6,7 +6,7 @@ import path from 'node:path';
 import { evaluateChecks, formatScalaDuration, healthResponse, type NamedCheck } from '../../src/management/health.js';
 import { CLUSTER_MEMBERSHIP_CHECK_CLASS } from '../../src/config/settings/management.js';
 import { FakeCluster, member } from '../support/fake-cluster.js';
-import { TEXT, call, start, upCluster } from './_support.js';
+import { TEXT, call, captureLogger, start, upCluster } from './_support.js';
 
 const never = () => new Promise<boolean>(() => {});
 const later = <T>(ms: number, v: T) => new Promise<T>((r) => setTimeout(() => r(v), ms));
@@ -130,4 +130,20 @@ test('a configured check module that cannot be loaded stops the start with a cle
     start({ healthChecks: { livenessChecks: [{ name: 'x', className: 'com.example.MyCheck' }] } }),
     /health check \[x\] = "com.example.MyCheck": cannot load module/,
   );
+});
+
+test('outcomes are logged with the group markers: false at info, failure at warning', async () => {
+  const self = member('127.0.0.1', 17355, 7n, 'Joining');
+  const cluster = new FakeCluster(self.uniqueAddress);
+  cluster.setState({ self });
+  const log = captureLogger();
+  const srv = await start({}, { cluster, logger: log.logger, healthChecks: { liveness: [{ id: 'x', check: () => Promise.reject(new Error('gone')) }] } });
+  try {
+    await call(`${srv.url}/ready`);
+    await call(`${srv.url}/alive`);
+    assert.ok(log.lines.some((l) => l.marker === 'pekkoReadinessCheckFailed' && l.level === 30 && /not ok/.test(String(l.msg))));
+    assert.ok(log.lines.some((l) => l.marker === 'pekkoLivenessCheckFailed' && l.level === 40 && /failed: gone/.test(String(l.msg))));
+  } finally {
+    await srv.close();
+  }
 });

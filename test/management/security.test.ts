@@ -3,8 +3,6 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { ConfigError } from '../../src/config/types.js';
 import { validateSecurity, type ManagementSecuritySettings } from '../../src/config/settings/management.js';
 import { parseWithBigInt } from '../../src/json.js';
@@ -13,7 +11,7 @@ import { basicAuthHeader, createManagementClient, loadSecurity } from '../../src
 import { seedNodesBody } from '../../src/management/seed-nodes-json.js';
 import type { RouteProvider } from '../../src/management/server.js';
 import { createTestCa } from '../support/certs.js';
-import { SELF_UID, TEXT, call, start, upCluster } from './_support.js';
+import { SELF_UID, TEXT, call, captureLogger, start, upCluster } from './_support.js';
 
 function secrets(password = 's3cret pass:word') {
   const dir = mkdtempSync(path.join(tmpdir(), 'muster-auth-'));
@@ -108,17 +106,6 @@ test('security settings: missing files and half-configured features are config e
   }
 });
 
-function captureLogger() {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      for (const l of String(chunk).split('\n')) if (l) lines.push(JSON.parse(l) as Record<string, unknown>);
-      cb();
-    },
-  });
-  return { logger: pino({ level: 'info' }, stream), lines };
-}
-
 test('start logs pekkoManagementBound with the bound port, and warns when writable routes have no auth', async () => {
   const cluster = upCluster();
   const open = captureLogger();
@@ -127,6 +114,7 @@ test('start logs pekkoManagementBound with the bound port, and warns when writab
   const bound = open.lines.find((l) => l.marker === 'pekkoManagementBound');
   assert.equal(bound?.port, srv.boundPort);
   assert.equal(bound?.host, '127.0.0.1');
+  assert.equal(bound?.pekkoHttpAddress, `127.0.0.1:${srv.boundPort}`);
   assert.ok(open.lines.some((l) => l.level === 40 && /read-only = false without/.test(String(l.msg))));
 
   const s = secrets();

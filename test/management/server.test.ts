@@ -175,9 +175,22 @@ test('oversized bodies are 413, requests without a cluster still get health rout
   await srv.close();
 
   let release!: (v: boolean) => void;
+  let checkStarted!: () => void;
+  const started = new Promise<void>((r) => (checkStarted = r));
   const slow = await startManagement({
     settings: testSettings({ http: { routes: [{ name: 'health-checks', className: 'org.apache.pekko.management.HealthCheckRoutes' }] } }),
-    healthChecks: { liveness: [{ id: 'slow', check: () => new Promise<boolean>((res) => (release = res)) }] },
+    healthChecks: {
+      liveness: [
+        {
+          id: 'slow',
+          check: () =>
+            new Promise<boolean>((res) => {
+              release = res;
+              checkStarted();
+            }),
+        },
+      ],
+    },
   });
   const inFlight = new Promise<number>((resolve, reject) => {
     const req = request(`${slow.url}/alive`, (res) => {
@@ -187,7 +200,7 @@ test('oversized bodies are 413, requests without a cluster still get health rout
     req.on('error', reject);
     req.end();
   });
-  await new Promise((r) => setTimeout(r, 50));
+  await started;
   const closed = slow.close();
   release(true);
   assert.equal(await inFlight, 200);
