@@ -341,6 +341,7 @@ export class BootstrapCoordinator {
   private probeOnce(p: ProbeLoop): void {
     const s = this.o.settings;
     const timeoutMs = s.probingFailureTimeoutMs;
+    const sentAt = this.o.scheduler.now();
     let settled = false;
     const timeout = this.o.scheduler.schedule(timeoutMs, () => finish(new Error(`request timed out after ${timeoutMs} ms`)));
     const finish = (result: SeedNodesDocument | Error) => {
@@ -349,7 +350,7 @@ export class BootstrapCoordinator {
       timeout.cancel();
       if (p.stopped) return;
       if (result instanceof Error) this.onProbeFailure(p, result);
-      else this.onProbeSuccess(p, result);
+      else this.onProbeSuccess(p, result, sentAt);
     };
     let pending: Promise<SeedNodesDocument>;
     try {
@@ -383,7 +384,13 @@ export class BootstrapCoordinator {
     }
   }
 
-  private onProbeSuccess(p: ProbeLoop, doc: SeedNodesDocument): void {
+  /**
+   * Beyond Pekko: the observation is dated when the request was sent, not when the answer came
+   * back. The answer describes the peer at some moment in between, so a slow answer must not
+   * look fresher than it is; otherwise an "empty" answer sent just before the peer self-joined
+   * could let a second node form a second cluster.
+   */
+  private onProbeSuccess(p: ProbeLoop, doc: SeedNodesDocument, sentAt: number): void {
     const s = this.o.settings;
     const now = this.o.scheduler.now();
     p.deadline = now + s.probingFailureTimeoutMs;
@@ -393,7 +400,7 @@ export class BootstrapCoordinator {
       seedNodes: doc.seedNodes.map((e) => formatAddress(e.node)),
     };
     this.scheduleProbe(p);
-    this.onSeedNodes(p, now, doc);
+    this.onSeedNodes(p, sentAt, doc);
   }
 
   private onSeedNodes(p: ProbeLoop, observedAt: number, doc: SeedNodesDocument): void {

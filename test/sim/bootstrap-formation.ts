@@ -1,0 +1,279 @@
+// Randomized cluster formations through Cluster Bootstrap on the deterministic simulator: every
+// node runs a real ClusterNode (ClusterSim, in-memory network) and a real BootstrapCoordinator;
+// discovery and contact-point probing are modelled in memory with failures, drops and delays.
+//
+// Two families of discovery behaviour, both of which the rules must turn into exactly one cluster:
+//  * 'contains-lowest': every node gets its own, changing answers (random subsets, failures, empty
+//    answers), but every non-empty answer lists the lowest node L. Only L can ever pass the
+//    self-join rule, so a second cluster would be a bug. After a calm time all answers are full.
+//  * 'started-set': like DNS or the Kubernetes API, an answer lists the nodes started when the
+//    lookup began (nodes start at random times and in random order); lookups fail at random
+//    during the chaotic phase and take up to 300 ms.
+// Probes are dropped (the request hangs until the probing-failure-timeout), slow (up to 4 s, so
+// some time out) or refused while the target has not started yet.
+import { compareResolvedTarget, formatAddress, type ResolvedTarget } from '../../src/address.js';
+import type { Random } from '../../src/clock.js';
+import { BootstrapCoordinator, type Prober } from '../../src/bootstrap/coordinator.js';
+import { parseSeedNodesJson, type SeedNodesDocument } from '../../src/bootstrap/seed-nodes.js';
+import type { BootstrapSettings } from '../../src/config/settings/bootstrap.js';
+import type { Resolved, ServiceDiscovery } from '../../src/discovery/types.js';
+import { silentLogger } from '../../src/logging.js';
+import { seedNodesBody } from '../../src/management/seed-nodes-json.js';
+import { ClusterSim, simAddress, type SimNode } from './cluster-sim.js';
+import { forkRandom, randomInt, seededRandom } from './prng.js';
+import type { VirtualClock } from './virtual-clock.js';
+
+export type Family = 'contains-lowest' | 'started-set';
+
+export interface FormationResult {
+  readonly seed: number;
+  readonly family: Family;
+  readonly n: number;
+  /** Nodes that issued a self-join (each one starts a cluster). */
+  readonly selfJoins: readonly string[];
+  readonly problems: readonly string[];
+  /** Virtual ms from the calm point to all nodes Up in one cluster (undefined if never). */
+  readonly formedAfterCalmMs: number | undefined;
+  readonly virtualMs: number;
+}
+
+const MGMT_PORT = 7626;
+const LIMIT_AFTER_CALM_MS = 90_000;
+
+export const simBootstrapSettings: BootstrapSettings = {
+  newClusterEnabled: true,
+  newClusterEnabledFromLegacyKey: false,
+  lookup: { serviceName: 'sim', protocol: 'tcp' },
+  discoveryMethod: 'sim',
+  stableMarginMs: 5000,
+  intervalMs: 1000,
+  exponentialBackoffRandomFactor: 0.2,
+  exponentialBackoffMaxMs: 15_000,
+  requiredContactPointNr: 2,
+  resolveTimeoutMs: 3000,
+  contactWithAllContactPoints: true,
+  fallbackPort: MGMT_PORT,
+  filterOnFallbackPort: true,
+  probingFailureTimeoutMs: 3000,
+  probeIntervalMs: 1000,
+  probeIntervalJitter: 0.2,
+  httpClientCaPath: undefined,
+  httpClientTlsMaxVersion: 'TLSv1.2',
+  joinDeciderClass: 'org.apache.pekko.management.cluster.bootstrap.LowestAddressJoinDecider',
+  configuredSeedNodes: [],
+  deadlineMs: undefined,
+};
+
+/** Promise settlements the simulator caused, so the driver knows when to let promise jobs run. */
+class AsyncWork {
+  settled = false;
+}
+
+/** The earliest pending timer of the simulator's clock (it keeps a min-heap). */
+function nextDue(clock: VirtualClock): number | undefined {
+  // Cancelled timers stay in the heap until popped; running up to their time is harmless.
+  return (clock as unknown as { heap: Array<{ due: number }> }).heap[0]?.due;
+}
+
+const drain = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Advances virtual time timer by timer, letting promise jobs run after any simulated I/O settled. */
+async function drive(clock: VirtualClock, work: AsyncWork, until: number, done: () => boolean): Promise<void> {
+  while (clock.now() < until && !done()) {
+    const due = nextDue(clock);
+    clock.runUntil(due === undefined ? until : Math.min(due, until));
+    if (work.settled) {
+      work.settled = false;
+      await drain();
+    }
+  }
+}
+
+interface Plan {
+  readonly family: Family;
+  readonly n: number;
+  /** Last octets of the nodes' addresses (10.0.0.x), in node order. */
+  readonly octets: readonly number[];
+  readonly startAt: readonly number[];
+  readonly calmAt: number;
+  readonly withAddress: boolean;
+  readonly required: number;
+  readonly chaos: { lookupFail: number; empty: number; drop: number; slow: number };
+  readonly calm: { drop: number; slow: number };
+}
+
+function plan(rnd: Random, family: Family): Plan {
+  const n = randomInt(rnd, 2, 5);
+  const octets: number[] = [];
+  while (octets.length < n) {
+    const o = randomInt(rnd, 1, 254);
+    if (!octets.includes(o)) octets.push(o);
+  }
+  const spread = rnd() < 0.3 ? 0 : randomInt(rnd, 0, 12_000);
+  const startAt = octets.map(() => randomInt(rnd, 0, spread));
+  return {
+    family,
+    n,
+    octets,
+    startAt,
+    calmAt: Math.max(...startAt) + randomInt(rnd, 0, 25_000),
+    withAddress: rnd() < 0.7,
+    required: randomInt(rnd, 1, Math.min(n, 3)),
+    chaos: { lookupFail: rnd() * 0.3, empty: rnd() * 0.1, drop: rnd() * 0.3, slow: rnd() * 0.15 },
+    calm: { drop: rnd() * 0.03, slow: rnd() * 0.02 },
+  };
+}
+
+export async function formationTrial(seed: number, familyOverride?: Family): Promise<FormationResult> {
+  const rnd = seededRandom(seed ^ 0xb007);
+  const family: Family = familyOverride ?? (seed % 2 === 0 ? 'contains-lowest' : 'started-set');
+  const p = plan(rnd, family);
+  const sim = new ClusterSim({
+    seed,
+    codec: 'none',
+    faults: { dropRate: rnd() * 0.05, duplicateRate: rnd() * 0.05, minDelayMs: 1, maxDelayMs: 1 + randomInt(rnd, 0, 100) },
+  });
+  const clock = sim.clock;
+  const work = new AsyncWork();
+  const problems: string[] = [];
+  const selfJoins: string[] = [];
+
+  const targets: ResolvedTarget[] = p.octets.map((o) => ({
+    host: `10.0.0.${o}`,
+    port: MGMT_PORT,
+    ...(p.withAddress && { address: `10.0.0.${o}` }),
+  }));
+  // The lowest node by the bootstrap order (signed address bytes, or host string without addresses).
+  const lowestIndex = targets.reduce((best, t, i) => (compareResolvedTarget(t, targets[best]!) < 0 ? i : best), 0);
+
+  const nodes: Array<SimNode | undefined> = p.octets.map(() => undefined);
+  const coordinators: Array<BootstrapCoordinator | undefined> = p.octets.map(() => undefined);
+  const byHost = new Map<string, number>(p.octets.map((o, i) => [`10.0.0.${o}`, i]));
+  const calm = () => clock.now() >= p.calmAt;
+
+  const discoveryFor = (random: Random): ServiceDiscovery => ({
+    lookup(lookup) {
+      const startedAt = clock.now();
+      return new Promise<Resolved>((resolve, reject) => {
+        clock.schedule(randomInt(random, 1, 300), () => {
+          work.settled = true;
+          const quiet = calm();
+          if (!quiet && random() < p.chaos.lookupFail) return reject(new Error('simulated lookup failure'));
+          let answer: ResolvedTarget[];
+          if (p.family === 'started-set') {
+            answer = targets.filter((_, j) => p.startAt[j]! <= startedAt);
+          } else if (quiet) {
+            answer = [...targets];
+          } else if (random() < p.chaos.empty) {
+            answer = [];
+          } else {
+            // A subset that always contains the lowest node; self may be missing.
+            answer = targets.filter((_, j) => j === lowestIndex || random() < 0.6);
+          }
+          resolve({ serviceName: lookup.serviceName, addresses: shuffle(answer, random) });
+        });
+      });
+    },
+  });
+
+  const proberFor = (random: Random): Prober => ({
+    probe(url) {
+      const target = byHost.get(new URL(url).hostname);
+      return new Promise<SeedNodesDocument>((resolve, reject) => {
+        const quiet = calm();
+        if (random() < (quiet ? p.calm.drop : p.chaos.drop)) return; // lost: the request hangs
+        const slow = random() < (quiet ? p.calm.slow : p.chaos.slow);
+        const there = slow ? randomInt(random, 0, 2000) : randomInt(random, 1, 30);
+        const back = slow ? randomInt(random, 0, 2000) : randomInt(random, 1, 30);
+        clock.schedule(there, () => {
+          const node = target === undefined ? undefined : nodes[target];
+          if (!node?.alive) {
+            work.settled = true;
+            return reject(new Error('connect ECONNREFUSED'));
+          }
+          // The server answers with its view at arrival time; the answer travels back afterwards.
+          const body = seedNodesBody(node.node.state(), node.address);
+          clock.schedule(back, () => {
+            work.settled = true;
+            resolve(parseSeedNodesJson(body));
+          });
+        });
+      });
+    },
+  });
+
+  const startNode = (i: number) => {
+    const address = simAddress(p.octets[i]!);
+    const node = sim.start(address, []);
+    nodes[i] = node;
+    const random = forkRandom(rnd);
+    const selfText = formatAddress(address);
+    const cluster = {
+      selfAddress: node.node.selfAddress,
+      join: (a: typeof address) => {
+        if (formatAddress(a) === selfText) selfJoins.push(selfText);
+        node.node.join(a);
+      },
+      joinSeedNodes: (seeds: readonly (typeof address)[]) => {
+        if (seeds.some((s) => formatAddress(s) === selfText)) problems.push(`${selfText} passed itself to joinSeedNodes`);
+        node.node.joinSeedNodes(seeds);
+      },
+    };
+    const coordinator = new BootstrapCoordinator({
+      settings: { ...simBootstrapSettings, requiredContactPointNr: p.required },
+      selfContactPoint: { scheme: 'http', host: `10.0.0.${p.octets[i]}`, port: MGMT_PORT, basePath: '' },
+      discovery: discoveryFor(forkRandom(random)),
+      prober: proberFor(forkRandom(random)),
+      cluster,
+      scheduler: clock,
+      random,
+      logger: silentLogger,
+    });
+    coordinators[i] = coordinator;
+    coordinator.start();
+  };
+  p.startAt.forEach((at, i) => clock.schedule(at, () => startNode(i)));
+
+  let formedAt: number | undefined;
+  const formed = () => {
+    const live = nodes.filter((x): x is SimNode => x !== undefined);
+    return live.length === p.n && sim.allUp(live);
+  };
+  const limit = p.calmAt + LIMIT_AFTER_CALM_MS;
+  await drive(clock, work, limit, () => {
+    if (selfJoins.length > 1) return true;
+    if (formedAt === undefined && formed()) formedAt = clock.now();
+    return formedAt !== undefined;
+  });
+
+  if (selfJoins.length > 1) problems.push(`${selfJoins.length} clusters formed: ${selfJoins.join(', ')}`);
+  if (selfJoins.length === 1 && p.family === 'contains-lowest') {
+    const expected = formatAddress(simAddress(p.octets[lowestIndex]!));
+    if (selfJoins[0] !== expected) problems.push(`${selfJoins[0]} self-joined but only ${expected} may`);
+  }
+  if (formedAt === undefined && selfJoins.length <= 1) {
+    const reasons = coordinators.map((c, i) => `10.0.0.${p.octets[i]}: ${c?.status().phase} ${c?.status().reason ?? ''}`);
+    problems.push(`no single cluster of ${p.n} Up members within ${LIMIT_AFTER_CALM_MS} ms after calm; ${reasons.join(' | ')}`);
+  }
+  problems.push(...sim.violations);
+  for (const c of coordinators) c?.stop();
+  for (const n of nodes) if (n) sim.kill(n);
+  return {
+    seed,
+    family,
+    n: p.n,
+    selfJoins,
+    problems,
+    formedAfterCalmMs: formedAt === undefined ? undefined : Math.max(0, formedAt - p.calmAt),
+    virtualMs: clock.now(),
+  };
+}
+
+function shuffle<T>(items: T[], random: Random): T[] {
+  const a = [...items];
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [a[i], a[j]] = [a[j]!, a[i]!];
+  }
+  return a;
+}
