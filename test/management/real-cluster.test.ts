@@ -29,7 +29,7 @@ async function node(): Promise<CreatedCluster> {
 
 type MembersJson = { leader?: string; members: { node: string; nodeUid: string; status: string }[]; selfNode: string };
 
-test('real nodes behind the routes: /ready, /cluster/members, seed-nodes and an HTTP leave', { timeout: 60_000 }, async () => {
+test('real nodes behind the routes: /ready, /cluster/members, seed-nodes, event replay and an HTTP leave', { timeout: 60_000 }, async () => {
   const nodes = [await node(), await node(), await node()];
   const [a, b, c] = nodes as [CreatedCluster, CreatedCluster, CreatedCluster];
   const srv = await start({ http: { routeProvidersReadOnly: false } }, { cluster: a.node });
@@ -65,6 +65,19 @@ test('real nodes behind the routes: /ready, /cluster/members, seed-nodes and an 
       new Set(seeds.seedNodes.map((s) => `${s.node}#${s.nodeUid}`)),
       new Set(nodes.map((n) => `${formatAddress(n.selfUniqueAddress.address)}#${n.selfUniqueAddress.uid}`)),
     );
+
+    // The event stream replays the real state: one MemberUp per member, then the leader.
+    const sse = await fetch(`${srv.url}/cluster/domain-events?type=MemberUp&type=LeaderChanged`);
+    const reader = sse.body!.getReader();
+    let text = '';
+    const decoder = new TextDecoder();
+    await waitFor('the replay', async () => {
+      const { value } = await reader.read();
+      text += decoder.decode(value);
+      return text.split('event:MemberUp').length === 4 && text.includes('event:LeaderChanged');
+    });
+    for (const n of nodes) assert.ok(text.includes(`"longUid":${n.selfUniqueAddress.uid}}`));
+    await reader.cancel();
 
     const target = `Mgmt@127.0.0.1:${c.selfUniqueAddress.address.port}`;
     const leave = await call(`${srv.url}/cluster/members/${target}`, 'PUT', { body: 'operation=Leave', contentType: FORM });
