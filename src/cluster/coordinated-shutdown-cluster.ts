@@ -3,7 +3,55 @@
 // leave or downed by others (spec 2.4, 7.3).
 import type { ClusterApi, ClusterEvent, MemberStatus } from './api.js';
 import { uniqueAddressEquals } from '../address.js';
-import { Reasons, type CoordinatedShutdown } from './coordinated-shutdown.js';
+import { Reasons, type CoordinatedShutdown, type ShutdownReason } from './coordinated-shutdown.js';
+import type { ClusterPlugin, ClusterPluginContext, ClusterShutdownReason } from './plugin.js';
+
+const REASONS: Record<ClusterShutdownReason, ShutdownReason> = {
+  'cluster-leaving': Reasons.ClusterLeaving,
+  'cluster-downing': Reasons.ClusterDowning,
+  'cluster-join-unsuccessful': Reasons.ClusterJoinUnsuccessful,
+  'incompatible-configuration': Reasons.IncompatibleConfigurationDetected,
+};
+
+/**
+ * Connects a ClusterNode to coordinated shutdown through the plugin seam: the node's own
+ * shutdown requests (exiting, downed, failed join) run the phases, and the `cluster-exiting-done`
+ * task hands ExitingCompleted back to the node. Pass `hooks()` to addClusterShutdownTasks.
+ */
+export class CoordinatedShutdownPlugin implements ClusterPlugin {
+  readonly name = 'coordinated-shutdown';
+  private ctx: ClusterPluginContext | undefined;
+  private resolveStopped!: () => void;
+  private readonly stopped = new Promise<void>((resolve) => (this.resolveStopped = resolve));
+
+  constructor(
+    private readonly cs: CoordinatedShutdown,
+    private readonly runWhenDown = true,
+  ) {}
+
+  start(ctx: ClusterPluginContext): void {
+    this.ctx = ctx;
+    ctx.onShutdownRequested((reason) => {
+      if (reason === 'cluster-downing' && !this.runWhenDown) return;
+      void this.cs.run(REASONS[reason]);
+    });
+  }
+
+  onStopped(): void {
+    this.resolveStopped();
+  }
+
+  hooks(): ClusterShutdownHooks {
+    return {
+      exitingCompleted: async () => {
+        this.ctx?.exitingCompleted();
+      },
+      // A node that never became a member has nothing to wait for.
+      clusterStopped: () => (this.ctx?.isInitialized() ? this.stopped : Promise.resolve()),
+      runWhenDown: this.runWhenDown,
+    };
+  }
+}
 
 export interface ClusterShutdownHooks {
   /** Delivers ExitingCompleted to the membership core and resolves when it is acknowledged. */

@@ -53,6 +53,9 @@ export class CoordinatedShutdown {
   private readonly tasks = new Map<string, { name: string; run: ShutdownTask }[]>();
   private running: Promise<ShutdownResult> | undefined;
   private runReason: ShutdownReason | undefined;
+  private resolveFinished!: (r: ShutdownResult) => void;
+  /** Resolves when a run has finished, whoever started it. */
+  readonly whenFinished: Promise<ShutdownResult> = new Promise((resolve) => (this.resolveFinished = resolve));
 
   constructor(
     readonly settings: CoordinatedShutdownSettings,
@@ -91,6 +94,7 @@ export class CoordinatedShutdown {
     // The scheduler's timers do not hold the process open; shutdown must finish its phases.
     const keepAlive = setInterval(() => {}, 1 << 30);
     this.running = this.runPhases(r, fromPhase).finally(() => clearInterval(keepAlive));
+    void this.running.then((result) => this.resolveFinished(result));
     return this.running;
   }
 

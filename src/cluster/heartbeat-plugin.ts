@@ -1,7 +1,7 @@
 // The failure-detection plugin of a ClusterNode: answers heartbeats (always), heartbeats the
 // node's monitoring receivers once it is a member, and every reaper tick turns the detector's
 // verdicts into edits of this node's own reachability row (spec 5.1-5.5).
-import type { UniqueAddress } from '../address.js';
+import type { Address, UniqueAddress } from '../address.js';
 import { uniqueAddressEquals, uniqueAddressKey } from '../address.js';
 import type { Cancellable } from '../clock.js';
 import type { Member } from './api.js';
@@ -9,6 +9,8 @@ import { phiAccrualRegistry, type FailureDetectorRegistry } from './failure-dete
 import { HeartbeatSenderState } from './heartbeat.js';
 import type { ClusterPlugin, ClusterPluginContext } from './plugin.js';
 import type { Reachability, ReachabilityStatus } from './reachability.js';
+
+const hostPort = (a: Address): string => `${a.host}:${a.port}`;
 
 export interface ReaperChanges {
   readonly unreachable: UniqueAddress[];
@@ -53,6 +55,9 @@ export class HeartbeatPlugin implements ClusterPlugin {
   private unsubscribe: (() => void) | undefined;
   private sequenceNr = 0;
   private lastTick: number | undefined;
+  private stopped = false;
+  /** host:port of removed incarnations -> virtual time from which they count as quarantined. */
+  private readonly quarantined = new Map<string, number>();
 
   /** The detector registry (for metrics and tests); undefined before start. */
   get failureDetector(): FailureDetectorRegistry | undefined {
@@ -73,11 +78,34 @@ export class HeartbeatPlugin implements ClusterPlugin {
       () => ctx.scheduler.now(),
       (address, ms) => ctx.logger.warn({ node: address, intervalMs: ms }, 'heartbeat interval is growing too large: %d ms', ms),
     );
-    // The receiver side answers even before this node is a member.
+    // The receiver side answers even before this node is a member, but not once it has stopped:
+    // a stopped (downed or removed) node must look dead so the others can remove it.
     ctx.onMessage('Heartbeat', (m) => {
+      if (this.stopped) return;
+      if (this.isQuarantined(m.from)) {
+        // Stands in for Artery's quarantine notice: a removed incarnation that still runs learns
+        // it is out and downs itself, so two sides that removed each other cannot both survive.
+        ctx.send(m.from, { type: 'Down', address: m.from });
+        return;
+      }
       ctx.send(m.from, { type: 'HeartbeatRsp', from: ctx.self, sequenceNr: m.sequenceNr, creationTime: m.creationTime });
     });
     ctx.onMessage('HeartbeatRsp', (m) => this.sender?.heartbeatRsp(m.from));
+    ctx.subscribe((e) => {
+      if (e.type !== 'MemberRemoved' || uniqueAddressEquals(e.member.uniqueAddress, ctx.self)) return;
+      // As Pekko: quarantine at once after Down, after quarantine-removed-node-after otherwise.
+      const delay = e.previousStatus === 'Down' ? 0 : ctx.settings.quarantineRemovedNodeAfterMs;
+      this.quarantined.set(hostPort(e.member.uniqueAddress.address), ctx.scheduler.now() + delay);
+    });
+  }
+
+  /** The sender's host:port belongs to a removed incarnation and to no current member. */
+  private isQuarantined(from: Address): boolean {
+    const since = this.quarantined.get(hostPort(from));
+    if (since === undefined || this.ctx.scheduler.now() < since) return false;
+    const current = this.ctx.gossip().members.some((m) => hostPort(m.uniqueAddress.address) === hostPort(from));
+    if (current) this.quarantined.delete(hostPort(from));
+    return !current;
   }
 
   onInitialized(): void {
@@ -129,11 +157,12 @@ export class HeartbeatPlugin implements ClusterPlugin {
     );
   }
 
-  onNewMember(address: UniqueAddress['address']): void {
+  onNewMember(address: Address): void {
     this.registry?.remove(address);
   }
 
   onStopped(): void {
+    this.stopped = true;
     this.stopSending();
   }
 

@@ -84,6 +84,7 @@ export class HeartbeatRing {
 export class HeartbeatSenderState {
   private ring: HeartbeatRing;
   private readonly oldReceiversNowUnreachable = new Map<string, UniqueAddress>();
+  private cachedActive: UniqueAddress[] | undefined;
 
   constructor(
     readonly self: UniqueAddress,
@@ -99,10 +100,12 @@ export class HeartbeatSenderState {
 
   /** Receivers to heartbeat now: the ring's receivers of self plus old receivers still unreachable. */
   activeReceivers(): UniqueAddress[] {
+    if (this.cachedActive) return this.cachedActive;
     const out = new Map<string, UniqueAddress>();
     for (const n of this.ring.nodes) if (this.ring.myReceivers().has(uniqueAddressKey(n))) out.set(uniqueAddressKey(n), n);
     for (const [k, n] of this.oldReceiversNowUnreachable) out.set(k, n);
-    return [...out.values()];
+    this.cachedActive = [...out.values()];
+    return this.cachedActive;
   }
 
   isActiveReceiver(node: UniqueAddress): boolean {
@@ -119,6 +122,7 @@ export class HeartbeatSenderState {
     const u = new Map<string, UniqueAddress>();
     for (const n of unreachable) u.set(uniqueAddressKey(n), n);
     this.ring = new HeartbeatRing(this.self, nodes, u, this.ring.monitoredByNrOfMembers);
+    this.cachedActive = undefined;
   }
 
   addMember(node: UniqueAddress): void {
@@ -134,6 +138,7 @@ export class HeartbeatSenderState {
     this.membershipChange(new HeartbeatRing(this.self, nodes, unreachable, this.ring.monitoredByNrOfMembers));
     this.failureDetector.remove(node.address);
     this.oldReceiversNowUnreachable.delete(k);
+    this.cachedActive = undefined;
   }
 
   unreachableMember(node: UniqueAddress): void {
@@ -157,6 +162,7 @@ export class HeartbeatSenderState {
       // It answered again; stop watching it unless it is a regular receiver once more.
       if (!this.ring.myReceivers().has(k)) this.failureDetector.remove(from.address);
       this.oldReceiversNowUnreachable.delete(k);
+      this.cachedActive = undefined;
     }
   }
 
@@ -178,5 +184,6 @@ export class HeartbeatSenderState {
       else this.oldReceiversNowUnreachable.set(k, node);
     }
     this.ring = newRing;
+    this.cachedActive = undefined;
   }
 }

@@ -53,6 +53,8 @@ export class SplitBrainResolver implements ClusterPlugin {
   private latestChangeAt = 0;
   private selfUpSeen = false;
   private acquiringLease = false;
+  /** Signature of the own-DC unreachable records at the last tick, to count table changes. */
+  private lastRecords = '';
   private releaseCondition: ReleaseCondition = { kind: 'none' };
   private readonly settings: SbrSettings;
   readonly decisions: SbrDecisionRecord[] = [];
@@ -177,6 +179,14 @@ export class SplitBrainResolver implements ClusterPlugin {
     this.checkLeaseRelease();
     if (this.acquiringLease) return;
     const now = this.now();
+    // Any change of the table counts as instability, also new observers of already unreachable nodes.
+    const view = this.view();
+    const records = view.records.map((r) => `${uniqueAddressKey(r.observer)}>${uniqueAddressKey(r.subject)}`).sort().join(',');
+    if (records !== this.lastRecords) {
+      this.lastRecords = records;
+      this.countChange();
+      this.resetStatsIfAllUnreachableDowned();
+    }
     if (this.changeCount > 0) {
       const unstable = this.settings.downAllWhenUnstableMs;
       if (unstable !== undefined && now - this.firstChangeAt > this.settings.stableAfterMs + unstable) {
@@ -191,7 +201,6 @@ export class SplitBrainResolver implements ClusterPlugin {
       if (unstable === undefined && now - this.latestChangeAt > 2 * this.settings.stableAfterMs) this.resetChangeStats();
     }
     if (!this.isResponsible() || now < this.stableDeadline) return;
-    const view = this.view();
     if (!this.hasDownableUnreachable(view)) return;
     const decision = decide(this.settings.strategy, view);
     if (isLeaseDecision(decision)) this.decideWithLease(decision, view);

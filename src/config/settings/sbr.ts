@@ -117,3 +117,72 @@ export function readDowningSettings(config: Config, systemName: string): Downing
   const sbr = readSbrSettings(config, systemName);
   return { sbr, downRemovalMarginMs: margin ?? sbr.stableAfterMs };
 }
+
+/** Which resource a Kubernetes lease uses: coordination.k8s.io/v1 or Pekko's custom resource. */
+export type KubernetesLeaseClass = 'native' | 'custom-resource';
+
+export const NATIVE_LEASE_CLASS = 'org.apache.pekko.coordination.lease.kubernetes.NativeKubernetesLease';
+export const CRD_LEASE_CLASS = 'org.apache.pekko.coordination.lease.kubernetes.KubernetesLease';
+
+export interface KubernetesLeaseSettings {
+  readonly leaseClass: KubernetesLeaseClass;
+  readonly apiCaPath: string;
+  readonly apiTokenPath: string;
+  readonly apiServiceHost: string;
+  readonly apiServicePort: number;
+  /** undefined: read from namespacePath ("default" when missing). */
+  readonly namespace: string | undefined;
+  readonly namespacePath: string;
+  readonly heartbeatIntervalMs: number;
+  readonly heartbeatTimeoutMs: number;
+  readonly apiServerRequestTimeoutMs: number;
+  readonly secureApiServer: boolean;
+  readonly tlsVersion: string;
+  readonly leaseOperationTimeoutMs: number;
+  readonly leaseNameMaxLength: number;
+  readonly onTruncateAddHashLength: number;
+}
+
+/**
+ * Reads the lease block a lease-majority `lease-implementation` points at (normally
+ * pekko.coordination.lease.kubernetes). Keys Pekko's reference.conf sets from the environment
+ * (api-service-host/port) fall back to KUBERNETES_SERVICE_HOST/PORT here as well.
+ */
+export function readKubernetesLeaseSettings(config: Config, path: string, env: NodeJS.ProcessEnv = process.env): KubernetesLeaseSettings {
+  const p = (k: string) => `${path}.${k}`;
+  const blankable = (k: string) => (config.has(p(k)) ? String(config.getValue(p(k)) ?? '').trim() : '');
+  const cls = str(config, p('lease-class'), CRD_LEASE_CLASS);
+  let leaseClass: KubernetesLeaseClass;
+  if (cls === NATIVE_LEASE_CLASS) leaseClass = 'native';
+  else if (cls === CRD_LEASE_CLASS) leaseClass = 'custom-resource';
+  else fail(config, p('lease-class'), `unsupported lease class "${cls}"; use "${NATIVE_LEASE_CLASS}" or "${CRD_LEASE_CLASS}"`);
+  const heartbeatTimeoutMs = durMs(config, p('heartbeat-timeout'), 120_000);
+  const leaseOperationTimeoutMs = durMs(config, p('lease-operation-timeout'), 5000);
+  const hb = blankable('heartbeat-interval');
+  const heartbeatIntervalMs = hb === '' ? Math.max(5000, heartbeatTimeoutMs / 10) : config.getDurationMs(p('heartbeat-interval'));
+  if (heartbeatIntervalMs >= heartbeatTimeoutMs) fail(config, p('heartbeat-interval'), 'must be less than heartbeat-timeout');
+  const rt = blankable('api-server-request-timeout');
+  const apiServerRequestTimeoutMs = rt === '' ? (leaseOperationTimeoutMs * 2) / 5 : config.getDurationMs(p('api-server-request-timeout'));
+  if (apiServerRequestTimeoutMs > leaseOperationTimeoutMs) {
+    fail(config, p('api-server-request-timeout'), 'must not be greater than lease-operation-timeout');
+  }
+  const ns = blankable('namespace');
+  const portRaw = config.has(p('api-service-port')) ? config.getInt(p('api-service-port')) : Number(env.KUBERNETES_SERVICE_PORT ?? 8080);
+  return {
+    leaseClass,
+    apiCaPath: str(config, p('api-ca-path'), '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt'),
+    apiTokenPath: str(config, p('api-token-path'), '/var/run/secrets/kubernetes.io/serviceaccount/token'),
+    apiServiceHost: config.has(p('api-service-host')) ? config.getString(p('api-service-host')) : env.KUBERNETES_SERVICE_HOST ?? 'localhost',
+    apiServicePort: portRaw,
+    namespace: ns === '' || ns === '<namespace>' ? undefined : ns,
+    namespacePath: str(config, p('namespace-path'), '/var/run/secrets/kubernetes.io/serviceaccount/namespace'),
+    heartbeatIntervalMs,
+    heartbeatTimeoutMs,
+    apiServerRequestTimeoutMs,
+    secureApiServer: config.has(p('secure-api-server')) ? config.getBoolean(p('secure-api-server')) : true,
+    tlsVersion: str(config, p('tls-version'), 'TLSv1.2'),
+    leaseOperationTimeoutMs,
+    leaseNameMaxLength: config.has(p('lease-name-max-length')) ? config.getInt(p('lease-name-max-length')) : 63,
+    onTruncateAddHashLength: config.has(p('on-truncate-add-hash-length')) ? config.getInt(p('on-truncate-add-hash-length')) : 8,
+  };
+}

@@ -1,0 +1,8 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SCENARIOS, runRandomized } from '../sim/partition-randomized.js';
+
+test(`lease-majority: ${SCENARIOS} randomized partitions/crashes never leave two running clusters`, async () => {
+  const results = await runRandomized({ name: 'lease-majority', role: '', acquireLeaseDelayForMinorityMs: 2000 });
+  assert.ok(results.filter((r) => r.finalClusters === 1).length > results.length / 2);
+});
