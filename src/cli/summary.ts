@@ -11,7 +11,7 @@ function str(config: Config, key: string): string {
 export function configSummary(config: Config, options: LoadOptions): string {
   const file = applicationFile(options);
   const cwd = options.cwd ?? process.cwd();
-  const source = file ? path.relative(cwd, file) || file : 'reference.conf only';
+  const source = file ? path.relative(cwd, file) || file : 'no application config';
   const n = options.overrides?.length ?? 0;
   const overrides = n ? ` + ${n} override${n === 1 ? '' : 's'}` : '';
   const system = str(config, 'muster.system-name');

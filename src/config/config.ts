@@ -4,7 +4,10 @@ import { ConfigError, type Config, type DurationOptions, type Origin } from './t
 import { parsePath, renderPath } from './path.js';
 import { describeValue, parseBoolean, parseBytes, parseDurationMs, parseNumber } from './units.js';
 
-/** Path (segments joined by NUL) -> origin of the value set there. */
+/**
+ * Path (segments joined by NUL) -> origin of the value set there, in the order the values were
+ * set: a later entry is more recent.
+ */
 export type OriginIndex = ReadonlyMap<string, Origin>;
 
 const SEP = '\u0000';
@@ -134,8 +137,9 @@ export class ResolvedConfig implements Config {
 
   getStringList(path: string): string[] {
     const expected = 'a list of strings';
-    const v = this.required(path, expected);
-    if (!Array.isArray(v)) return this.fail(path, v, expected);
+    const raw = this.required(path, expected);
+    const v = Array.isArray(raw) ? raw : indexedObjectAsList(raw);
+    if (!v) return this.fail(path, raw, expected);
     return v.map((item, i) => {
       if (typeof item === 'string') return item;
       if (typeof item === 'number' || typeof item === 'boolean') return String(item);
@@ -159,9 +163,28 @@ export class ResolvedConfig implements Config {
     return isObject(v) ? Object.keys(v) : [];
   }
 
+  private rank: Map<string, number> | undefined;
+
+  /**
+   * The most recent assignment at the path or below it (a later `a.b = 2` is where object `a`
+   * last changed; an override `list.0 = x` is where `list` came from); failing that, the
+   * nearest enclosing assignment.
+   */
   private originOf(segments: readonly string[]): Origin | undefined {
     const full = [...this.prefix, ...segments];
-    for (let n = full.length; n > 0; n--) {
+    const key = originKey(full);
+    if (!this.rank) this.rank = new Map([...this.origins.keys()].map((k, i) => [k, i]));
+    let best = this.rank.get(key);
+    let bestKey = best === undefined ? undefined : key;
+    const below = key + SEP;
+    for (const [k, r] of this.rank) {
+      if (k.startsWith(below) && (best === undefined || r > best)) {
+        best = r;
+        bestKey = k;
+      }
+    }
+    if (bestKey !== undefined) return this.origins.get(bestKey);
+    for (let n = full.length - 1; n > 0; n--) {
       const o = this.origins.get(originKey(full.slice(0, n)));
       if (o) return o;
     }
@@ -179,6 +202,17 @@ export class ResolvedConfig implements Config {
   toJSON(): Record<string, unknown> {
     return structuredClone(this.root);
   }
+}
+
+/**
+ * HOCON's numerically-indexed object to list conversion: `{ "0": a, "1": b }` (what
+ * -Dkey.0=a -Dkey.1=b produces) reads as [a, b]; keys that are not indexes are ignored.
+ */
+function indexedObjectAsList(v: unknown): unknown[] | undefined {
+  if (!isObject(v)) return undefined;
+  const indexes = Object.keys(v).filter((k) => /^(0|[1-9][0-9]*)$/.test(k));
+  if (indexes.length === 0) return undefined;
+  return indexes.sort((a, b) => Number(a) - Number(b)).map((k) => v[k]);
 }
 
 function isInfinite(v: unknown): boolean {

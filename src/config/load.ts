@@ -220,12 +220,12 @@ async function loadOverSnapshot(layers: Layers): Promise<Config | undefined> {
   for (const o of layers.overrides) setPath(tree, o.segments, o.value);
 
   const origins = new Map<string, Origin>();
-  for (const [segments, file, line] of snapshot.origins) origins.set(originKey(segments), { kind: 'reference', file, line });
+  for (const [segments, file, line] of snapshot.origins) setRecent(origins, originKey(segments), { kind: 'reference', file, line });
   for (const [segments, name] of snapshot.envFields) {
-    if (layers.env[name] !== undefined) origins.set(originKey(segments), { kind: 'env', name });
+    if (layers.env[name] !== undefined) setRecent(origins, originKey(segments), { kind: 'env', name });
   }
-  for (const [key, origin] of buildOrigins(app.fields, tree, layers.env, fileOrigin)) origins.set(key, origin);
-  for (const o of layers.overrides) origins.set(originKey(o.segments), { kind: 'cli', arg: o.arg });
+  for (const [key, origin] of buildOrigins(app.fields, tree, layers.env, fileOrigin)) setRecent(origins, key, origin);
+  for (const o of layers.overrides) setRecent(origins, originKey(o.segments), { kind: 'cli', arg: o.arg });
   return new ResolvedConfig(tree, origins);
 }
 
@@ -285,20 +285,27 @@ function buildOrigins(
     const prev = latest.get(key);
     if (!prev || prev.seq <= f.seq) latest.set(key, f);
   }
+  // Inserted in document order: the origin index reads insertion order as recency.
   const origins = new Map<string, Origin>();
-  for (const [key, f] of latest) {
+  for (const [key, f] of [...latest].sort((a, b) => a[1].seq - b[1].seq)) {
     const name = f.site.substitution;
     if (name !== undefined && env[name] !== undefined && !Object.prototype.hasOwnProperty.call(root, name)) {
       const value = valueAt(root, f.path);
       if (value === env[name]) {
-        origins.set(key, { kind: 'env', name });
+        setRecent(origins, key, { kind: 'env', name });
         continue;
       }
     }
     const o = fileOrigin(f.site.url, f.site.line);
-    if (o) origins.set(key, o);
+    if (o) setRecent(origins, key, o);
   }
   return origins;
+}
+
+/** Set so that the entry becomes the most recent one (Map keeps first-insertion order). */
+function setRecent(origins: Map<string, Origin>, key: string, origin: Origin): void {
+  origins.delete(key);
+  origins.set(key, origin);
 }
 
 function valueAt(root: Record<string, unknown>, segments: readonly string[]): unknown {

@@ -77,7 +77,7 @@ function lastWriters(fields: readonly FieldRecord[]): FieldRecord[] {
     const prev = latest.get(key);
     if (!prev || prev.seq <= f.seq) latest.set(key, f);
   }
-  return [...latest.values()];
+  return [...latest.values()].sort((a, b) => a.seq - b.seq);
 }
 
 /**

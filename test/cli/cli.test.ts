@@ -111,6 +111,15 @@ describe('muster CLI', () => {
     assert.match(r.stderr, /config file \/nonexistent\/app\.conf was not found/);
   });
 
+  test('check-config builds the typed settings of every layer', async () => {
+    const roles = await cli(['check-config', '-Dpekko.cluster.roles.0=dc-east']);
+    assert.equal(roles.code, 1);
+    assert.match(roles.stderr, /^muster: configuration error: .*dc-east/);
+    const strategy = await cli(['check-config', '-Dpekko.cluster.downing-provider-class=org.apache.pekko.cluster.sbr.SplitBrainResolverProvider', '-Dpekko.cluster.split-brain-resolver.active-strategy=keep-nobody']);
+    assert.equal(strategy.code, 1);
+    assert.match(strategy.stderr, /keep-nobody/);
+  });
+
   test('print-config PATH prints the resolved value as JSON', async () => {
     const r = await cli(['print-config', 'pekko.management.cluster.health-check.ready-states']);
     assert.equal(r.code, 0, r.stderr);

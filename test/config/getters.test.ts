@@ -94,6 +94,12 @@ describe('getters on a tree', () => {
     assert.deepEqual(c.keys('missing'), []);
   });
 
+  test('a numerically-indexed object reads as a list (what -Dkey.0=a -Dkey.1=b gives)', () => {
+    const t = configFromObject({ l: { '1': 'b', '0': 'a', '10': 'c', x: 'ignored' }, none: { x: 1 } });
+    assert.deepEqual(t.getStringList('l'), ['a', 'b', 'c']);
+    assert.throws(() => t.getStringList('none'), /none: expected a list of strings, got an object/);
+  });
+
   test('has() is false for missing and null', () => {
     assert.equal(c.has('s'), true);
     assert.equal(c.has('nul'), false);

@@ -1,0 +1,22 @@
+// Builds the typed settings of every layer that always runs, so that check-config (and run,
+// before anything starts) reports a bad value with its key and origin instead of failing later.
+// Bootstrap and discovery settings are read when bootstrap starts (as in Pekko, where a missing
+// pekko.discovery.method only fails once bootstrap is used).
+import type { Config } from '../config/types.js';
+import { validateConfig } from '../config/validate.js';
+import { clusterSettingsFromConfig } from '../config/settings/cluster.js';
+import { readCoordinatedShutdownSettings } from '../config/settings/coordinated-shutdown.js';
+import { readFailureDetectorSettings } from '../config/settings/failure-detector.js';
+import { managementSettingsFromConfig } from '../config/settings/management.js';
+import { remoteSettingsFromConfig } from '../config/settings/remote.js';
+import { readDowningSettings } from '../config/settings/sbr.js';
+
+export function checkSettings(config: Config): void {
+  validateConfig(config);
+  const remote = remoteSettingsFromConfig(config);
+  clusterSettingsFromConfig(config);
+  readFailureDetectorSettings(config);
+  readDowningSettings(config, remote.systemName);
+  readCoordinatedShutdownSettings(config);
+  managementSettingsFromConfig(config);
+}
