@@ -329,3 +329,46 @@ test('Appendix B.9 and hostile input: dropped, counted, state intact', () => {
   assert.equal(dropped.handlerError, 0);
   assert.equal(uniqueAddressKey(a.node.state().self.uniqueAddress), uniqueAddressKey(a.uniqueAddress));
 });
+
+test('a restarted first seed joins the existing cluster (InitJoinAck wins over self-join)', () => {
+  const sim = new ClusterSim({ seed: 19 });
+  const nodes = seeds.map((s) => sim.start(s, seeds));
+  sim.runUntil(() => sim.allUp(), 30_000);
+  const fresh = sim.start(A, seeds);
+  assert.ok(sim.runUntil(() => sim.allUp([fresh, nodes[1]!, nodes[2]!]), 60_000) !== undefined);
+  assert.equal(fresh.node.state().members.length, 3, 'one cluster, not an island of its own');
+  assert.equal(fresh.node.state().self.upNumber, 4, '1 + the highest upNumber among current members');
+});
+
+test('shutdown-after-unsuccessful-join-seed-nodes requests shutdown when no seed answers', () => {
+  const reasons: ClusterShutdownReason[] = [];
+  const sim = new ClusterSim({
+    seed: 20,
+    settings: { shutdownAfterUnsuccessfulJoinSeedNodesMs: 12_000 },
+    plugins: () => [{ name: 'cs', start: (ctx) => ctx.onShutdownRequested((r) => reasons.push(r)) }],
+  });
+  sim.start(B, seeds);
+  sim.run(11_000);
+  assert.deepEqual(reasons, []);
+  sim.run(2000);
+  assert.deepEqual(reasons, ['cluster-join-unsuccessful']);
+});
+
+test('WeaklyUp: with an unreachable member a joiner becomes WeaklyUp after 7 s, Up once the member is removed', () => {
+  const probe = capture();
+  const sim = new ClusterSim({ seed: 21, recordEvents: true, plugins: (addr) => (addr.host === '10.0.0.1' ? [probe.plugin] : []) });
+  const nodes = seeds.map((s) => sim.start(s, seeds));
+  sim.runUntil(() => sim.allUp(), 30_000);
+  sim.kill(nodes[2]!);
+  probe.ctx().markUnreachable([nodes[2]!.uniqueAddress]);
+  const d = sim.start(simAddress(4), [A]);
+  sim.run(5000);
+  assert.equal(nodes[0]!.node.state().members.find((m) => m.uniqueAddress.address.host === '10.0.0.4')?.status, 'Joining');
+  assert.ok(sim.runUntil(() => d.node.state().self.status === 'WeaklyUp', 10_000) !== undefined);
+  assert.equal(nodes[0]!.node.state().unreachable[0]?.subject.address.host, '10.0.0.3');
+  nodes[0]!.node.down(C);
+  assert.ok(sim.runUntil(() => sim.allUp([nodes[0]!, nodes[1]!, d]), 20_000) !== undefined);
+  const dEvents = nodes[0]!.events.filter((e) => 'member' in e && e.member.uniqueAddress.address.host === '10.0.0.4').map((e) => e.type);
+  assert.deepEqual(dEvents, ['MemberJoined', 'MemberWeaklyUp', 'MemberUp']);
+  assert.ok(nodes[0]!.events.some((e) => e.type === 'UnreachableMember' && e.member.uniqueAddress.address.host === '10.0.0.3'));
+});
