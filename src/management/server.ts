@@ -1,11 +1,10 @@
 // The management HTTP server: binds per pekko.management.http.*, mounts the route providers
 // switched on in `routes` under the base path, puts basic auth in front of everything when
 // configured, and answers every bad request with Pekko's plain-text rejection, never a crash.
-import { lookup } from 'node:dns/promises';
-import { hostname as osHostname } from 'node:os';
 import type { ServerResponse } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ClusterApi } from '../cluster/api.js';
+import { defaultHostAddress } from '../cluster/create.js';
 import { ConfigError } from '../config/types.js';
 import {
   CLUSTER_BOOTSTRAP_ROUTES_CLASS,
@@ -75,8 +74,7 @@ export interface ManagementServer {
 
 /** The configured hostname, or this machine's address as Pekko's `<hostname>` means. */
 export async function effectiveHostname(settings: ManagementSettings): Promise<string> {
-  if (settings.http.hostname !== undefined) return settings.http.hostname;
-  return (await lookup(osHostname())).address;
+  return settings.http.hostname ?? defaultHostAddress();
 }
 
 function baseUri(scheme: string, host: string, port: number, basePath: string): string {

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { request } from 'node:http';
+import { defaultHostAddress } from '../../src/cluster/create.js';
 import { loadConfig } from '../../src/config/load.js';
 import { ConfigError } from '../../src/config/types.js';
 import {
@@ -205,4 +206,16 @@ test('oversized bodies are 413, requests without a cluster still get health rout
   release(true);
   assert.equal(await inFlight, 200);
   await closed;
+});
+
+test('hostname <hostname> advertises this machine\'s address while binding where bind-hostname says', async () => {
+  const srv = await start({ http: { hostname: undefined, bindHostname: '127.0.0.1', port: 7626 } }, { cluster: upCluster() });
+  try {
+    const host = await defaultHostAddress();
+    assert.equal(srv.selfBaseUri, `http://${host.includes(':') ? `[${host}]` : host}:7626`);
+    assert.match(srv.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.equal((await call(`${srv.url}/alive`)).text, 'OK');
+  } finally {
+    await srv.close();
+  }
 });
