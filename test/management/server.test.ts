@@ -57,6 +57,21 @@ test('settings: bind-port string, base-path segments, switched-off routes and ch
   assert.deepEqual(s.clusterHealthCheck.readyStates, ['Up', 'Joining']);
 });
 
+test('settings: muster.management https and basic-auth keys', async () => {
+  const s = managementSettingsFromConfig(
+    await loadConfig({
+      applicationText: `muster.management { https { enabled = on, cert-file = "/etc/m/tls.crt", key-file = "/etc/m/tls.key", ca-file = "/etc/m/ca.crt" }
+        basic-auth { username = "ops", password-file = "/etc/m/pw" } }`,
+    }),
+  );
+  assert.deepEqual(s.security, {
+    https: { enabled: true, certFile: '/etc/m/tls.crt', keyFile: '/etc/m/tls.key', caFile: '/etc/m/ca.crt' },
+    basicAuth: { username: 'ops', passwordFile: '/etc/m/pw' },
+  });
+  const half = await loadConfig({ applicationText: 'muster.management.https.enabled = on' });
+  assert.throws(() => managementSettingsFromConfig(half), /needs muster\.management\.https\.cert-file and key-file/);
+});
+
 const BAD_SETTINGS = [
   'pekko.management.http.port = 70000',
   'pekko.management.http.bind-port = "x1"',
