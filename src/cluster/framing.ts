@@ -44,7 +44,7 @@ export class FrameDecoder {
   /** Payload length of the frame being read, or -1 while waiting for a header. */
   private expected = -1;
 
-  constructor(readonly maxFrameSize: number) {}
+  constructor(public maxFrameSize: number) {}
 
   /** Bytes held for a frame that is not complete yet. */
   get pendingBytes(): number {

@@ -28,6 +28,11 @@ export const TRANSPORT_PROTOCOL_VERSION = 1;
 
 export const FrameKind = { Hello: 1, Welcome: 2, Reject: 3, Message: 4 } as const;
 
+/** Handshake frames are small; until one is accepted a connection may not announce more. */
+export const HANDSHAKE_MAX_FRAME_SIZE = 4096;
+/** Inbound connections allowed to wait for their handshake at the same time; more are cut off. */
+export const MAX_PENDING_HANDSHAKES = 128;
+
 /** Resolved settings: hosts are concrete (no `<getHostAddress>`), durations in ms. */
 export interface TcpTransportSettings {
   /** The advertised address (protocol, system, host, port); port 0 = the port actually bound. */
@@ -91,6 +96,8 @@ export interface TransportStats {
   droppedBlocked: number;
   /** Inbound messages whose handler threw. */
   handlerErrors: number;
+  /** Inbound connections closed at once because too many were waiting for a handshake. */
+  connectionsRefused: number;
 }
 
 function emptyStats(): TransportStats {
@@ -113,6 +120,7 @@ function emptyStats(): TransportStats {
     droppedOversized: 0,
     droppedBlocked: 0,
     handlerErrors: 0,
+    connectionsRefused: 0,
   };
 }
 
@@ -215,6 +223,7 @@ export class TcpTransport<M> implements Transport<M> {
   private readonly inbound = new Set<Socket>();
   private handler: ((message: M) => void) | undefined;
   private closed = false;
+  private pendingHandshakes = 0;
   private readonly logger: Logger;
   private readonly scheduler: Scheduler;
 
@@ -535,10 +544,21 @@ export class TcpTransport<M> implements Transport<M> {
       socket.destroy();
       return;
     }
+    if (this.pendingHandshakes >= MAX_PENDING_HANDSHAKES) {
+      this.counters.connectionsRefused++;
+      socket.destroy();
+      return;
+    }
     this.counters.connectionsAccepted++;
     this.inbound.add(socket);
+    this.pendingHandshakes++;
+    let pending = true;
+    const settle = (): void => {
+      if (pending) this.pendingHandshakes--;
+      pending = false;
+    };
     const { settings } = this.options;
-    const decoder = new FrameDecoder(settings.maximumFrameSize);
+    const decoder = new FrameDecoder(Math.min(HANDSHAKE_MAX_FRAME_SIZE, settings.maximumFrameSize));
     const remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     let peer: Address | undefined;
     let closing = false;
@@ -595,6 +615,8 @@ export class TcpTransport<M> implements Transport<M> {
             return;
           }
           handshakeTimer.cancel();
+          settle();
+          decoder.maxFrameSize = settings.maximumFrameSize;
           peer = hello.from;
           this.peerIsAlive(peer);
           const welcome = jsonFrame(FrameKind.Welcome, {
@@ -636,6 +658,7 @@ export class TcpTransport<M> implements Transport<M> {
     socket.on('error', (err) => this.logger.debug({ remote, err: err.message }, 'Inbound connection error'));
     socket.on('close', () => {
       handshakeTimer.cancel();
+      settle();
       this.inbound.delete(socket);
     });
   }

@@ -1,7 +1,13 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatAddress, type Address } from '../../src/address.js';
-import { TcpTransport, FrameKind, type TcpTransportSettings } from '../../src/cluster/tcp-transport.js';
+import {
+  TcpTransport,
+  FrameKind,
+  HANDSHAKE_MAX_FRAME_SIZE,
+  MAX_PENDING_HANDSHAKES,
+  type TcpTransportSettings,
+} from '../../src/cluster/tcp-transport.js';
 import type { MessageCodec } from '../../src/cluster/transport.js';
 import { systemScheduler, type Scheduler } from '../../src/clock.js';
 import { freePort } from '../support/net.js';
@@ -218,6 +224,34 @@ test('raw hostile peers: wrong system, wrong target, bad version, garbage and ov
   const a = await node('127.0.0.3');
   a.t.send(b.t.localAddress, { n: 5, text: 'still alive' });
   await waitFor('good peer', () => b.got.length === 1);
+});
+
+test('before its handshake a connection may not announce a frame above the handshake limit', async () => {
+  const b = await node('127.0.0.2');
+  const p = await raw(b.t.localAddress);
+  const header = Buffer.alloc(4);
+  header.writeUInt32BE(HANDSHAKE_MAX_FRAME_SIZE + 1);
+  p.write(header);
+  assert.ok(await p.closedWithin(3000));
+  assert.equal(b.t.stats().oversizedFrames, 1);
+});
+
+test('connections waiting for a handshake are capped; the cap frees up as they go', async () => {
+  const b = await node('127.0.0.2');
+  const waiting: RawPeer[] = [];
+  for (let i = 0; i < MAX_PENDING_HANDSHAKES; i++) waiting.push(await raw(b.t.localAddress));
+  await waitFor('all accepted', () => b.t.stats().connectionsAccepted === MAX_PENDING_HANDSHAKES);
+  const extra = await raw(b.t.localAddress);
+  assert.ok(await extra.closedWithin(3000), 'one too many is cut off');
+  assert.equal(b.t.stats().connectionsRefused, 1);
+  for (const w of waiting) w.destroy();
+  await waitFor('slots free again', async () => {
+    const p = await raw(b.t.localAddress);
+    p.hello('pekko://test@127.0.0.9:1', 5n, formatAddress(b.t.localAddress));
+    const ok = (await p.reply().catch(() => undefined))?.kind === FrameKind.Welcome;
+    p.destroy();
+    return ok;
+  });
 });
 
 test('a malformed message after a valid handshake is dropped and counted; the connection stays up', async () => {
