@@ -56,10 +56,6 @@ export function findMember(g: Gossip, node: UniqueAddress): Member | undefined {
   return memberIndex(g).get(nodeKey(node));
 }
 
-export function hasMember(g: Gossip, node: UniqueAddress): boolean {
-  return findMember(g, node) !== undefined;
-}
-
 /** Status of a node in this gossip; 'Removed' when it is not a member. */
 export function statusOf(g: Gossip, node: UniqueAddress): MemberStatus {
   return findMember(g, node)?.status ?? 'Removed';

@@ -1,6 +1,6 @@
 // Members: status lifecycle, roles with the data-center role, app-version ordering and the
 // age ordering that decides the oldest member (spec §1.3–§1.5, §2).
-import { compareAddress, compareUniqueAddress, uniqueAddressEquals, type UniqueAddress } from '../address.js';
+import { compareAddress, compareUniqueAddress, type UniqueAddress } from '../address.js';
 import { NOT_UP_NUMBER, type Member, type MemberStatus } from './api.js';
 
 export { NOT_UP_NUMBER };
@@ -78,10 +78,6 @@ export function withStatus(m: Member, status: MemberStatus): Member {
 
 export function withUpNumber(m: Member, upNumber: number): Member {
   return { ...m, upNumber };
-}
-
-export function sameMember(a: Member, b: Member): boolean {
-  return uniqueAddressEquals(a.uniqueAddress, b.uniqueAddress);
 }
 
 export function compareMembers(a: Member, b: Member): number {
