@@ -16,7 +16,7 @@ export { configFromObject } from './config.js';
 export interface LoadOptions {
   /** Application config file (like --config FILE). Missing file is an error. */
   configFile?: string;
-  /** Application config as text instead of a file (relative includes resolve against cwd). */
+  /** Application config as text instead of a file (its relative includes resolve against the process working directory). */
   applicationText?: string;
   /** -Dpath=value overrides: a map, or the `-Dk=v` / `k=v` strings of a command line. */
   overrides?: Record<string, string> | string[];
@@ -78,15 +78,28 @@ function displayFile(file: string, cwd: string): string {
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
 }
 
-/** Strip a root `{ ... }` so the text can be placed between other layers. */
+/**
+ * Strip a root `{ ... }` so inline text can sit between other layers. Comment lines before and
+ * after the braces are allowed; only inline text needs this (files are parsed on their own).
+ */
 function unbrace(text: string): string {
-  const t = text.trim();
-  if (t.startsWith('{') && t.endsWith('}')) {
-    const start = text.indexOf('{');
-    const end = text.lastIndexOf('}');
-    return text.slice(0, start) + ' ' + text.slice(start + 1, end) + ' ' + text.slice(end + 1);
-  }
-  return text;
+  const lines = text.split('\n');
+  const isComment = (l: string) => {
+    const t = l.trim();
+    return t === '' || t.startsWith('#') || t.startsWith('//');
+  };
+  const first = lines.findIndex((l) => !isComment(l));
+  let last = lines.length - 1;
+  while (last >= 0 && isComment(lines[last]!)) last--;
+  if (first < 0) return text;
+  const open = lines[first]!.indexOf('{');
+  if (open < 0 || lines[first]!.slice(0, open).trim() !== '') return text;
+  const tail = /^(.*)\}\s*(?:(?:#|\/\/).*)?$/.exec(lines[last]!);
+  if (!tail || (first === last && tail[1]!.length <= open)) return text;
+  const out = [...lines];
+  out[last] = tail[1]!;
+  out[first] = out[first]!.slice(0, open) + ' ' + out[first]!.slice(open + 1);
+  return out.join('\n');
 }
 
 /**

@@ -60,6 +60,14 @@ describe('layers', () => {
     await assert.rejects(loadConfig({ overrides: ['-Dfoo'], env: {} }), /invalid override '-Dfoo'/);
   });
 
+  test('inline text may have root braces and comments around them', async () => {
+    for (const text of ['{ a = 1 }', '// head\n{\n  a = 1\n}\n# tail', '{\n  a = 1\n} // end', '{ "a}" = 1, a = 1 }']) {
+      const c = await loadConfig({ applicationText: text, env: {} });
+      assert.equal(c.getInt('a'), 1, text);
+      assert.equal(c.getInt('pekko.management.http.port'), 7626, text);
+    }
+  });
+
   test('withReference: false loads only the application layer', async () => {
     const c = await loadConfig({ applicationText: 'a = 1', withReference: false, env: {} });
     assert.deepEqual(c.toJSON(), { a: 1 });
