@@ -282,6 +282,9 @@ function stringRecord(v: unknown, path: string): Record<string, string> {
 }
 
 const MAX_COUNTER = Number.MAX_SAFE_INTEGER;
+// Version counters must leave room for local increments to stay exact integers, so a hostile
+// peer cannot push a clock to where it would no longer round-trip.
+const MAX_VERSION = 2 ** 52;
 const MAX_UP_NUMBER = 2147483647;
 const CLOCK_KEY = /^[0-9a-f]{32}$/;
 const REACHABILITY_STATUSES: readonly ReachabilityStatus[] = ['Reachable', 'Unreachable', 'Terminated'];
@@ -294,7 +297,7 @@ function clock(v: unknown, path: string): VectorClock {
   const out = new Map<string, number>();
   for (const [k, val] of entries) {
     if (!CLOCK_KEY.test(k)) fail(`${path} key`, 'expected 32 lowercase hex digits');
-    out.set(k, int(val, `${path}.${k}`, 0, MAX_COUNTER));
+    out.set(k, int(val, `${path}.${k}`, 0, MAX_VERSION));
   }
   return out;
 }
@@ -326,7 +329,7 @@ export function gossipFromWire(v: unknown, path = 'gossip'): Gossip {
     const oi = ref(row.observer, `${p}.observer`);
     const observerKey = keys[oi] as string;
     if (versions.has(observerKey)) fail(`${p}.observer`, 'duplicate observer row');
-    versions.set(observerKey, int(row.version, `${p}.version`, 0, MAX_COUNTER));
+    versions.set(observerKey, int(row.version, `${p}.version`, 0, MAX_VERSION));
     const recs = arr(row.records, `${p}.records`, LIMITS.members);
     if (records.length + recs.length > LIMITS.reachabilityRecords) fail(p, 'too many reachability records');
     const subjects = new Set<number>();
@@ -340,7 +343,7 @@ export function gossipFromWire(v: unknown, path = 'gossip'): Gossip {
         observer: (members[oi] as Member).uniqueAddress,
         subject: (members[si] as Member).uniqueAddress,
         status: oneOf(rec.status, `${rp}.status`, REACHABILITY_STATUSES),
-        version: int(rec.version, `${rp}.version`, 0, MAX_COUNTER),
+        version: int(rec.version, `${rp}.version`, 0, MAX_VERSION),
       });
     }
   }

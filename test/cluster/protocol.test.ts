@@ -111,6 +111,7 @@ test('gossip with bad indexes, statuses, duplicates or clock keys is rejected', 
   rejects(variant({ members: [{ ...gossip.members[0], upNumber: 2 ** 31 }] }), /upNumber/);
   rejects(variant({ version: { __proto__x: 1 } }), /hex/);
   rejects(variant({ version: { ['a'.repeat(32)]: -1 } }), /out of range/);
+  rejects(variant({ version: { ['a'.repeat(32)]: Number.MAX_SAFE_INTEGER } }), /out of range/);
   rejects(variant({ reachability: [{ observer: 0, version: 1, records: [{ subject: 9, status: 'Unreachable', version: 1 }] }] }), /subject/);
   rejects(variant({ reachability: [{ observer: 0, version: 1, records: [{ subject: 1, status: 'Gone', version: 1 }] }] }), /status/);
   rejects(variant({ tombstones: 'x' }), /tombstones/);
