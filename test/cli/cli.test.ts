@@ -35,7 +35,7 @@ function dir(files: Record<string, string>): { dir: string; cleanup: () => void 
   return { dir: d, cleanup: () => rmSync(d, { recursive: true, force: true }) };
 }
 
-describe('muster CLI', () => {
+describe('muster CLI', { concurrency: 3 }, () => {
   test('--help prints the usage of every command and exits 0', async () => {
     const r = await cli(['--help']);
     assert.equal(r.code, 0);
