@@ -80,7 +80,7 @@ export interface NodeCounters {
 }
 
 /** Why the cluster subsystem stopped. */
-export type TerminationReason = 'removed' | 'downed' | 'shutdown' | 'exited';
+export type TerminationReason = 'exited' | 'downed' | 'shutdown';
 
 export interface ClusterNodeOptions {
   readonly self: UniqueAddress;
