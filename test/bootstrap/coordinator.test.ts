@@ -403,3 +403,44 @@ test('the deadline does not fire for a node that joined in time', async () => {
   await s.runUntil(40_000);
   assert.deepEqual(reasons, []);
 });
+
+test('beyond Pekko: a slow answer is as old as its request, so a stale "no cluster" cannot make a second cluster', async () => {
+  // X (127.0.0.5) forms a cluster at 6 s without this node in its view. This node (127.0.0.2,
+  // lowest) gets X's answers 2.5 s after asking; the answer describes X 10 ms after the request.
+  const s = new VirtualScheduler();
+  const formedAt = 6000;
+  const prober: Prober = {
+    probe(url: string) {
+      const host = new URL(url).hostname;
+      return new Promise<SeedNodesDocument>((resolve) => {
+        s.schedule(10, () => {
+          const seeds = host === '127.0.0.5' && s.now() >= formedAt ? ['pekko://sys@127.0.0.5:17355'] : [];
+          s.schedule(host === '127.0.0.5' ? 2490 : 1, () =>
+            resolve({
+              selfNode: parseAddress(`pekko://sys@${host}:17355`),
+              seedNodes: seeds.map((n) => ({ node: parseAddress(n), nodeUid: 1n, status: 'Up', roles: [] })),
+            }),
+          );
+        });
+      });
+    },
+  };
+  const c = fakeCluster('127.0.0.2');
+  const coordinator = new BootstrapCoordinator({
+    settings,
+    selfContactPoint: { scheme: 'http', host: '127.0.0.2', port: 7626, basePath: '' },
+    discovery: scriptedDiscovery(s, () => targets('127.0.0.5', '127.0.0.2')).discovery,
+    prober,
+    cluster: c.api(s),
+    scheduler: s,
+    random: seededRandom(5),
+    logger: capturingLogger().logger,
+  });
+  coordinator.start();
+  await s.runUntil(20_000);
+  // Dated on arrival, the empty answer asked for at ~3.6 s would count as fresh until ~9.1 s and
+  // this node would have self-joined at the 7 s tick; dated when sent, it is too old by then.
+  assert.equal(c.calls.length, 1);
+  assert.equal(c.calls[0]?.kind, 'joinSeedNodes');
+  assert.deepEqual(c.calls[0]?.seeds, ['pekko://sys@127.0.0.5:17355']);
+});
