@@ -101,3 +101,22 @@ test('sender: old receiver now unreachable is heartbeated until it answers, then
   assert.equal(s.isActiveReceiver(a), false);
   assert.equal(fd.isMonitoring(a.address), false);
 });
+
+test('reaper: detector verdicts become edits of self row only; Terminated is never revived', async () => {
+  const { reaperChanges } = await import('../../src/cluster/heartbeat-plugin.js');
+  const m = (u: UniqueAddress) => ({ uniqueAddress: u, status: 'Up' as const, roles: ['dc-default'], upNumber: 1, appVersion: '0.0.0', dataCenter: 'default' });
+  const [self, a, b, c, d] = nodes as [UniqueAddress, UniqueAddress, UniqueAddress, UniqueAddress, UniqueAddress];
+  const reach = {
+    records: [
+      { observer: self, subject: b, status: 'Unreachable' as const, version: 1 },
+      { observer: self, subject: c, status: 'Terminated' as const, version: 2 },
+      { observer: a, subject: d, status: 'Unreachable' as const, version: 1 },
+    ],
+    versions: new Map(),
+  };
+  const down = new Set([a, d].map(uniqueAddressKey));
+  const r = reaperChanges(self, [self, a, b, c, d].map(m), reach, (n) => !down.has(uniqueAddressKey(n)));
+  assert.deepEqual(ports(r.unreachable), [2551, 2554], 'a and d are not available and self has no record of them');
+  assert.deepEqual(ports(r.reachable), [2552], 'b recovered; c stays Terminated');
+  assert.deepEqual(reaperChanges(self, [m(self)], reach, () => false), { unreachable: [], reachable: [] });
+});

@@ -145,3 +145,36 @@ test('the Pekko custom resource (pekko.apache.org/v1) is used with the default l
   assert.equal(await b.acquire(), true);
   await b.release();
 });
+
+test('lease-majority in the simulator with the real Kubernetes lease: the majority wins it, the minority downs itself', async () => {
+  const { createPartitionSim, formCluster, runningNodes } = await import('../sim/partition-sim.js');
+  const { sbrSettings } = await import('../sim/partition-scenarios.js');
+  const s = settings();
+  const p = createPartitionSim({
+    seed: 42,
+    size: 5,
+    sbr: { ...sbrSettings({ name: 'lease-majority', role: '', acquireLeaseDelayForMinorityMs: 2000 }), stableAfterMs: 5000, downAllWhenUnstableMs: 4000 },
+    leaseFor: (owner) => lease(owner, 'sim-pekko-sbr', s),
+  });
+  assert.ok(formCluster(p));
+  const majority = p.addresses.slice(0, 3);
+  const minority = p.addresses.slice(3);
+  p.sim.network.partition([majority, minority]);
+  // Virtual time for the cluster, real time for the HTTPS calls of the lease.
+  const run = async (virtualMs: number) => {
+    for (let t = 0; t < virtualMs; t += 250) {
+      p.sim.run(250);
+      await new Promise((r) => setTimeout(r, 3));
+    }
+  };
+  for (let i = 0; i < 120 && runningNodes(p).length !== 3; i++) await run(1000);
+  const running = runningNodes(p).map((n) => n.address.host).sort();
+  assert.deepEqual(running, majority.map((a) => a.host).sort());
+  const stored = api.get(NATIVE, 'shop', 'sim-pekko-sbr') as { spec: { holderIdentity: string } };
+  assert.equal(stored.spec.holderIdentity, `sim@${majority[0]!.host}:17355`, 'the majority leader holds the lease');
+  const minorityDecisions = minority.flatMap((a) => p.decisions.get(`pekko://sim@${a.host}:17355`) ?? []);
+  assert.ok(minorityDecisions.some((d) => d.leaseAcquired === false && d.decision.type === 'DownReachable'));
+  // After the downed nodes are removed and release-after (5 s here) has passed, the lease is released.
+  for (let i = 0; i < 60 && (api.get(NATIVE, 'shop', 'sim-pekko-sbr') as { spec: { holderIdentity: string } }).spec.holderIdentity !== ''; i++) await run(1000);
+  assert.equal((api.get(NATIVE, 'shop', 'sim-pekko-sbr') as { spec: { holderIdentity: string } }).spec.holderIdentity, '');
+});

@@ -44,6 +44,8 @@ export interface PartitionSimOptions {
   readonly settings?: Partial<ClusterSettings>;
   readonly faults?: NetworkFaults;
   readonly leaseStore?: SimLeaseStore;
+  /** Any other lease per node (owner is `system@host:port`), e.g. a real Kubernetes lease. */
+  readonly leaseFor?: (owner: string) => Lease;
 }
 
 export interface PartitionSim {
@@ -74,7 +76,7 @@ export function createPartitionSim(o: PartitionSimOptions): PartitionSim {
       const owner = `${address.system}@${address.host}:${address.port}`;
       const resolver = new SplitBrainResolver({
         settings: o.sbr,
-        ...(o.leaseStore ? { lease: o.leaseStore.lease(owner) } : {}),
+        ...(o.leaseStore ? { lease: o.leaseStore.lease(owner) } : o.leaseFor ? { lease: o.leaseFor(owner) } : {}),
         onDecision: (r) => list.push(r),
       });
       resolvers.set(key, resolver);
