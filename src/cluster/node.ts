@@ -53,7 +53,7 @@ import {
 import { isValidAppVersion, makeMember, oldestMember, rolesWithDataCenter, withStatus } from './member.js';
 import type { ClusterPlugin, ClusterPluginContext, ClusterShutdownReason, PluginMessageType } from './plugin.js';
 import { MESSAGE_TYPES, type ClusterMessage, type ConfigCheck } from './protocol.js';
-import { changeReachability, observersBySubject, statusByObserver, type ReachabilityStatus } from './reachability.js';
+import { changeReachability, isReachable, observersBySubject, statusByObserver, type ReachabilityStatus } from './reachability.js';
 import { FirstSeedNodeProcess, JoinSeedNodeProcess, type SeedProcess } from './seed-process.js';
 import { compareClocks } from './vector-clock.js';
 
@@ -966,7 +966,7 @@ export class ClusterNode implements ClusterApi {
     const g = this.gossip;
     const allSeen = g.members
       .filter((m) => m.status === 'Down')
-      .every((m) => g.seen.has(memberKey(m)) || this.flaggedBySelf(m.uniqueAddress) || memberKey(m) === this.selfKey);
+      .every((m) => g.seen.has(memberKey(m)) || !isReachable(g.reachability, m.uniqueAddress) || memberKey(m) === this.selfKey);
     if (allSeen || ticks >= MAX_TICKS_BEFORE_SELF_SHUTDOWN) {
       this.pushToRandomPeers(PEERS_TO_PUSH_ON_EXIT);
       if (this.settings.runCoordinatedShutdownWhenDown) this.requestShutdown('cluster-downing');
