@@ -9,7 +9,8 @@ import type { SeedNodesDocument } from '../../src/bootstrap/seed-nodes.js';
 import type { BootstrapSettings } from '../../src/config/settings/bootstrap.js';
 import { DiscoveryTimeoutError } from '../../src/discovery/errors.js';
 import type { Lookup, Resolved, ServiceDiscovery } from '../../src/discovery/types.js';
-import { VirtualScheduler, seededRandom } from '../sim/bootstrap-clock.js';
+import { VirtualScheduler } from '../sim/bootstrap-clock.js';
+import { seededRandom } from '../sim/prng.js';
 
 const settings: BootstrapSettings = {
   newClusterEnabled: true,
