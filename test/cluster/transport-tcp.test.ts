@@ -93,6 +93,15 @@ test('messages arrive in send order over one lazily opened connection', async ()
   assert.equal(b.t.stats().connectionsOpened, 1);
 });
 
+test('IPv6 loopback works end to end with bracketed addresses in the handshake', async () => {
+  const a = await node('::1');
+  const b = await node('::1', { uid: -9n });
+  assert.match(formatAddress(b.t.localAddress), /^pekko:\/\/test@\[::1\]:\d+$/);
+  a.t.send(b.t.localAddress, { n: 6, text: 'v6' });
+  await waitFor('v6 delivery', () => b.got.length === 1);
+  assert.equal(b.t.stats().rejectedHandshakes, 0);
+});
+
 test('a message to the own address is delivered locally', async () => {
   const a = await node('127.0.0.1');
   a.t.send(a.t.localAddress, { n: 9, text: 'self' });
