@@ -1,6 +1,6 @@
 // The only module that touches @pushcorn/hocon-parser. It parses and resolves HOCON text in
 // strict mode and patches the parser where it differs from Lightbend Config or is unsafe:
-//   - strict mode returns decimals such as 0.8 as strings: JSON-grammar numbers become numbers;
+//   - strict mode returns decimals such as 0.8 (and 01) as strings: they become numbers;
 //   - `include "x.js"` (and the explicit `script(...)` builder) would run JavaScript: refused;
 //   - value transforms (`eval(...)` and friends) are not HOCON: refused;
 //   - `include url(...)` / http(s) includes fetch over the network: refused unless the load
@@ -91,7 +91,8 @@ export class HoconError extends Error {
 
 export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
-const JSON_NUMBER = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$/;
+// Decimal numbers as Lightbend reads them: leading zeros allowed (01 is 1), no leading dot.
+const DECIMAL_NUMBER = /^-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?$/;
 
 interface LoadState {
   readonly allowUrl: boolean;
@@ -109,12 +110,12 @@ function install(): void {
   if (installed) return;
   installed = true;
 
-  // 1. Numbers: strict mode keeps "0.8" as a string; HOCON says it is a number.
+  // 1. Numbers: strict mode keeps "0.8" and "01" as strings; Lightbend reads numbers.
   const originalParseData = Context.parseData;
   Context.parseData = function parseData(data: unknown, strict: boolean): unknown {
     if (strict && typeof data === 'string') {
       const t = data.trim();
-      if (JSON_NUMBER.test(t)) return Number(t);
+      if (DECIMAL_NUMBER.test(t)) return Number(t);
     }
     return originalParseData.call(this, data, strict);
   };

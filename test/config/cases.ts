@@ -96,6 +96,10 @@ export const cases: Case[] = [
     },
   },
   {
+    name: 'numbers: decimals starting with 0, leading zeros, exponents; .5 and 0x10 stay strings',
+    files: { 'app.conf': 'a = 0.8\nb = 01\nc = 01.5\nd = 0e1\ne = -01\nf = 1.\ng = .5\nh = 1e5\ni = 0x10\nj = [0.2, 0.0, 00]' },
+  },
+  {
     name: '-D overrides win and are seen by substitutions in every layer',
     files: { 'app.conf': 'my.host = ${pekko.remote.artery.canonical.hostname}\npekko.management.http.port = 1' },
     overrides: [

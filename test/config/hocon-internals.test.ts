@@ -72,7 +72,7 @@ test('the strict-mode number bug the wrapper fixes is still present upstream', (
 
 test('after installation: numbers, .js builder, query and records are patched', async () => {
   const r = await parseHocon({ text: 'a = 0.8\nb = [0.2, 0.0]\nc = 01\nd = "0.8"', env: {} });
-  assert.deepEqual(r.value, { a: 0.8, b: [0.2, 0], c: '01', d: '0.8' });
+  assert.deepEqual(r.value, { a: 0.8, b: [0.2, 0], c: 1, d: '0.8' });
   assert.equal(parserInternals.Context.defaultBuilderMap.js, 'content');
   assert.equal(parserInternals.utils.query({ a: { b: 1 } }, ['a', 'b']), 1);
   assert.equal(parserInternals.utils.query({}, ['constructor']), undefined);
