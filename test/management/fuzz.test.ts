@@ -7,7 +7,7 @@ import { FORM, call, sendRaw, start, upCluster } from './_support.js';
 
 const REQUESTS = 10_000;
 const CONCURRENCY = 24;
-const TIME_BUDGET_MS = 90_000;
+const TIME_BUDGET_MS = 150_000;
 
 /** Deterministic PRNG (mulberry32), so a failing case can be replayed from its index. */
 function rng(seed: number) {
