@@ -12,13 +12,7 @@
 //   3 Reject  (listener -> connector) JSON {v, reason}; the listener then closes
 //   4 Message (connector -> listener) codec bytes, only after the handshake
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import {
-  formatAddress,
-  isInt64,
-  parseAddress,
-  type Address,
-  type UniqueAddress,
-} from '../address.js';
+import { formatAddress, isInt64, parseAddress, type Address } from '../address.js';
 import { systemScheduler, type Cancellable, type Scheduler } from '../clock.js';
 import { silentLogger, type Logger } from '../logging.js';
 import { encodeFrame, FrameDecoder, FrameError } from './framing.js';
@@ -73,7 +67,9 @@ export interface TransportStats {
   framesOut: number;
   bytesIn: number;
   bytesOut: number;
+  /** Messages decoded and handed to the handler. */
   messagesIn: number;
+  /** Messages accepted by send() for a peer (some may later be dropped from a full queue). */
   messagesOut: number;
   /** Connections closed because a frame was empty, of an unknown kind or out of order. */
   malformedFrames: number;
@@ -269,10 +265,6 @@ export class TcpTransport<M> implements Transport<M> {
       `Remoting started with transport [tcp]; listening on address [${formatAddress(localAddress)}]`,
     );
     return transport;
-  }
-
-  get selfUniqueAddress(): UniqueAddress {
-    return { address: this.localAddress, uid: this.options.uid };
   }
 
   stats(): TransportStats {
