@@ -11,6 +11,12 @@ export interface SelfContactPoint {
   readonly basePath: string;
 }
 
+/** `scheme://host:port[/base-path]`, as the status shows this node's own contact point. */
+export function formatSelfContactPoint(self: SelfContactPoint): string {
+  const base = normalizeBasePath(self.basePath);
+  return `${self.scheme}://${formatHost(self.host)}:${self.port}${base === '' ? '' : `/${base}`}`;
+}
+
 /**
  * Spec 2.5. With a port name, or with filter-on-fallback-port off, every target is kept. Otherwise
  * a host that yields several targets, some with ports, keeps only those on the fallback port.

@@ -14,7 +14,7 @@ import type { BootstrapSettings } from '../config/settings/bootstrap.js';
 import { formatLookup, type ServiceDiscovery } from '../discovery/types.js';
 import type { Logger } from '../logging.js';
 import { lookupDelayMs, probeDelayMs } from './backoff.js';
-import { probeUrl, selectHosts, type SelfContactPoint } from './contact-points.js';
+import { formatSelfContactPoint, probeUrl, selectHosts, type SelfContactPoint } from './contact-points.js';
 import { decide, type DecisionLog, type JoinDecision, type SeedNodesObservation } from './decider.js';
 import type { SeedNodesDocument } from './seed-nodes.js';
 
@@ -156,11 +156,6 @@ export class BootstrapCoordinator {
     this.lookup();
   }
 
-  /** Marks bootstrap as not needed (pekko.cluster.seed-nodes is set); nothing runs. */
-  skip(): void {
-    if (this.phase === 'initial') this.phase = 'skipped';
-  }
-
   /** Stops timers and probing; the seed-nodes route keeps serving. */
   stop(): void {
     if (this.phase === 'bootstrapping' || this.phase === 'initial') this.phase = 'stopped';
@@ -177,13 +172,12 @@ export class BootstrapCoordinator {
 
   status(): BootstrapStatus {
     const now = this.o.scheduler.now();
-    const self = this.o.selfContactPoint;
     const reason = this.reasonNotJoined();
     return {
       phase: this.phase,
       lookup: formatLookup(this.o.settings.lookup),
       discoveryMethod: this.o.settings.discoveryMethod,
-      selfContactPoint: `${self.scheme}://${self.host}:${self.port}${self.basePath ? `/${self.basePath}` : ''}`,
+      selfContactPoint: formatSelfContactPoint(this.o.selfContactPoint),
       selfAddress: formatAddress(this.o.cluster.selfAddress),
       ...(this.lastLookup && {
         lastLookup: {
@@ -219,11 +213,10 @@ export class BootstrapCoordinator {
   private reasonNotJoined(): string | undefined {
     switch (this.phase) {
       case 'joined':
+      case 'skipped':
         return undefined;
       case 'initial':
         return 'bootstrap has not been started';
-      case 'skipped':
-        return 'pekko.cluster.seed-nodes is set; the cluster joins those seed nodes without bootstrap';
       case 'stopped':
         return 'bootstrap was stopped before a join was issued';
       case 'bootstrapping':

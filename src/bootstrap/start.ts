@@ -5,13 +5,16 @@ import type { ClusterApi } from '../cluster/api.js';
 import type { BootstrapSettings } from '../config/settings/bootstrap.js';
 import type { ServiceDiscovery } from '../discovery/types.js';
 import type { Logger } from '../logging.js';
-import { normalizeBasePath, type SelfContactPoint } from './contact-points.js';
+import { formatAddress } from '../address.js';
+import { formatLookup } from '../discovery/types.js';
+import { formatSelfContactPoint, normalizeBasePath, type SelfContactPoint } from './contact-points.js';
 import { BootstrapCoordinator, type BootstrapStatus, type Prober } from './coordinator.js';
 import { createHttpProber, type HttpProberOptions } from './http-prober.js';
 
 export interface StartBootstrapOptions {
   readonly settings: BootstrapSettings;
-  readonly discovery: ServiceDiscovery;
+  /** Required unless pekko.cluster.seed-nodes is set (then bootstrap only logs that it bails out). */
+  readonly discovery?: ServiceDiscovery;
   readonly cluster: ClusterApi;
   /** This node's management endpoint as peers see it (hostname/port/base-path, scheme http or https). */
   readonly selfContactPoint: SelfContactPoint;
@@ -42,6 +45,26 @@ export function startBootstrap(o: StartBootstrapOptions): BootstrapHandle {
   if (settings.newClusterEnabledFromLegacyKey) {
     logger.info('Old `form-new-cluster` property set. Using value of it for `new-cluster-enabled`.');
   }
+  if (settings.configuredSeedNodes.length > 0) {
+    logger.warn(
+      `Application is configured with specific seed nodes: [${settings.configuredSeedNodes.join(', ')}], ` +
+        'bailing out of the bootstrap process! If you want to use the automatic bootstrap mechanism, make sure ' +
+        'to NOT set explicit seed nodes in the configuration (pekko.cluster.seed-nodes).',
+    );
+    const skipped: BootstrapStatus = {
+      phase: 'skipped',
+      lookup: formatLookup(settings.lookup),
+      discoveryMethod: settings.discoveryMethod,
+      selfContactPoint: formatSelfContactPoint(self),
+      selfAddress: formatAddress(o.cluster.selfAddress),
+      contactPoints: [],
+      probes: [],
+      reason: 'pekko.cluster.seed-nodes is set; the cluster joins those seed nodes without bootstrap',
+    };
+    return { status: () => skipped, stop: () => undefined };
+  }
+  if (o.discovery === undefined) throw new Error('startBootstrap needs a ServiceDiscovery when no seed nodes are configured');
+
   const prober =
     o.prober ??
     createHttpProber({
@@ -59,21 +82,6 @@ export function startBootstrap(o: StartBootstrapOptions): BootstrapHandle {
     random: o.random ?? Math.random,
     logger,
   });
-
-  if (settings.configuredSeedNodes.length > 0) {
-    logger.warn(
-      `Application is configured with specific seed nodes: [${settings.configuredSeedNodes.join(', ')}], ` +
-        'bailing out of the bootstrap process! If you want to use the automatic bootstrap mechanism, make sure ' +
-        'to NOT set explicit seed nodes in the configuration (pekko.cluster.seed-nodes).',
-    );
-    coordinator.skip();
-    return {
-      status: () => coordinator.status(),
-      stop: () => {
-        if (o.prober === undefined) prober.close?.();
-      },
-    };
-  }
 
   let deadline: { cancel(): void } | undefined;
   if (settings.deadlineMs !== undefined) {
