@@ -446,9 +446,10 @@ export class TcpTransport<M> implements Transport<M> {
           settings.outboundRestartMaxBackoffMs,
         );
         out.notBefore = this.scheduler.now() + backoff;
-        this.logger.debug(
+        // The first failure in a row is worth a warning; the retries that follow are not.
+        this.logger[out.failures === 1 ? 'warn' : 'debug'](
           { peer: formatAddress(target), reason, failures: out.failures, backoffMs: backoff },
-          'Outbound connection attempt failed; retrying with backoff',
+          `Outbound connection to [${formatAddress(target)}] failed; retrying with backoff`,
         );
       }
       out.state = 'idle';
