@@ -17,7 +17,7 @@ import type { Gossip, Tombstone } from './gossip.js';
 import { memberKey } from './gossip.js';
 import { makeMember } from './member.js';
 import type { Reachability, ReachabilityRecord, ReachabilityStatus } from './reachability.js';
-import type { VectorClock } from './vector-clock.js';
+import { clockKey, type VectorClock } from './vector-clock.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -112,7 +112,11 @@ export interface WireGossip {
   /** Indexes into members. */
   seen: number[];
   reachability: WireReachabilityRow[];
-  version: Record<string, number>;
+  /**
+   * Vector clock entries `[node, counter]`; `node` is a member index when the entry belongs to a
+   * member (the usual case, and much shorter), else the 32-hex-digit clock key.
+   */
+  version: Array<[number | string, number]>;
   tombstones: Array<WireUniqueAddress & { timestamp: number }>;
 }
 
@@ -136,7 +140,11 @@ function wireUnique(u: UniqueAddress): WireUniqueAddress {
 
 export function gossipToWire(g: Gossip): WireGossip {
   const index = new Map<string, number>();
-  g.members.forEach((m, i) => index.set(memberKey(m), i));
+  const clockIndex = new Map<string, number>();
+  g.members.forEach((m, i) => {
+    index.set(memberKey(m), i);
+    clockIndex.set(clockKey(m.uniqueAddress), i);
+  });
   const members = g.members.map((m) => ({
     ...wireUnique(m.uniqueAddress),
     status: m.status,
@@ -164,7 +172,7 @@ export function gossipToWire(g: Gossip): WireGossip {
     members,
     seen,
     reachability: [...rows.values()].sort((a, b) => a.observer - b.observer),
-    version: Object.fromEntries(g.version),
+    version: [...g.version].map(([k, n]): [number | string, number] => [clockIndex.get(k) ?? k, n]),
     tombstones: [...g.tombstones.values()].map((t) => ({ ...wireUnique(t.node), timestamp: t.timestamp })),
   };
 }
@@ -357,7 +365,24 @@ export function gossipFromWire(v: unknown, path = 'gossip'): Gossip {
     tombstones.set(nodeKey(node), { node, timestamp });
   });
 
-  return { members, seen, reachability, version: clock(o.version, `${path}.version`), tombstones };
+  const version = new Map<string, number>();
+  const entries = arr(o.version, `${path}.version`, LIMITS.clockEntries);
+  entries.forEach((e, i) => {
+    const p = `${path}.version[${i}]`;
+    const pair = arr(e, p, 2);
+    if (pair.length !== 2) fail(p, 'expected [node, counter]');
+    const ref = pair[0];
+    let key: string;
+    if (typeof ref === 'number') {
+      const m = Number.isInteger(ref) ? members[ref] : undefined;
+      if (!m) fail(`${p}[0]`, 'no such member');
+      key = clockKey(m.uniqueAddress);
+    } else if (typeof ref === 'string' && CLOCK_KEY.test(ref)) key = ref;
+    else fail(`${p}[0]`, 'expected a member index or 32 lowercase hex digits');
+    if (version.has(key)) fail(`${p}[0]`, 'duplicate clock entry');
+    version.set(key, int(pair[1], `${p}[1]`, 0, MAX_VERSION));
+  });
+  return { members, seen, reachability, version, tombstones };
 }
 
 /**

@@ -71,6 +71,11 @@ test('gossip round trip keeps members, seen, reachability rows, version and tomb
   assert.deepEqual(m.gossip.reachability.records, g.reachability.records);
   assert.deepEqual([...m.gossip.reachability.versions], [...g.reachability.versions]);
   assert.deepEqual([...m.gossip.version], [...g.version]);
+  const wire = toWire({ type: 'GossipEnvelope', from: a, to: b, gossip: g }).gossip as { version: unknown[] };
+  assert.deepEqual(wire.version, [[0, 1]], 'clock entries of members are sent as member indexes');
+  const foreign = { ...g, version: new Map([...g.version, ['c'.repeat(32), 4]]) };
+  const back = roundTrip({ type: 'GossipEnvelope', from: a, to: b, gossip: foreign });
+  assert.ok(back.type === 'GossipEnvelope' && back.gossip.version.get('c'.repeat(32)) === 4, 'non-member keys are kept as hex');
   assert.deepEqual([...m.gossip.tombstones.values()], [...g.tombstones.values()]);
 });
 
@@ -109,9 +114,15 @@ test('gossip with bad indexes, statuses, duplicates or clock keys is rejected', 
   rejects(variant({ members: [...gossip.members, gossip.members[0]] }), /duplicate member/);
   rejects(variant({ members: [{ ...gossip.members[0], status: 'Removed' }] }), /status/);
   rejects(variant({ members: [{ ...gossip.members[0], upNumber: 2 ** 31 }] }), /upNumber/);
-  rejects(variant({ version: { __proto__x: 1 } }), /hex/);
-  rejects(variant({ version: { ['a'.repeat(32)]: -1 } }), /out of range/);
-  rejects(variant({ version: { ['a'.repeat(32)]: Number.MAX_SAFE_INTEGER } }), /out of range/);
+  rejects(variant({ version: [['__proto__', 1]] }), /hex/);
+  rejects(variant({ version: [[7, 1]] }), /no such member/);
+  rejects(variant({ version: [[0.5, 1]] }), /no such member/);
+  rejects(variant({ version: [[0, 1], [0, 2]] }), /duplicate clock entry/);
+  rejects(variant({ version: [[0, 1, 2]] }), /more than 2/);
+  rejects(variant({ version: [['a'.repeat(32), -1]] }), /out of range/);
+  rejects(variant({ version: [['a'.repeat(32), Number.MAX_SAFE_INTEGER]] }), /out of range/);
+  const env2 = toWire({ type: 'GossipStatus', from: a, version: new Map([['b'.repeat(32), 1]]), seenDigest: 'x' });
+  rejects({ ...env2, version: { zz: 1 } }, /hex/);
   rejects(variant({ reachability: [{ observer: 0, version: 1, records: [{ subject: 9, status: 'Unreachable', version: 1 }] }] }), /subject/);
   rejects(variant({ reachability: [{ observer: 0, version: 1, records: [{ subject: 1, status: 'Gone', version: 1 }] }] }), /status/);
   rejects(variant({ tombstones: 'x' }), /tombstones/);
