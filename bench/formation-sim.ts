@@ -23,6 +23,6 @@ for (const f of ['contains-lowest', 'started-set']) {
 }
 for (let n = 2; n <= 5; n++) console.log(`  n=${n}: ${results.filter((r) => r.n === n).length} runs`);
 console.log(`exactly one cluster: ${results.length - failed.length}/${results.length}; two or more clusters: ${twoClusters.length}`);
-console.log(`virtual time from calm to all Up: p50 ${pct(0.5)} ms, p90 ${pct(0.9)} ms, p99 ${pct(0.99)} ms, max ${times.at(-1)} ms`);
+console.log(`virtual time from calm to all Up: p50 ${Math.round(pct(0.5))} ms, p90 ${Math.round(pct(0.9))} ms, p99 ${Math.round(pct(0.99))} ms, max ${Math.round(times.at(-1) ?? NaN)} ms`);
 for (const r of failed.slice(0, 20)) console.log(`FAILED seed ${r.seed} (${r.family}, n=${r.n}): ${r.problems.join('; ')}`);
 process.exitCode = failed.length === 0 ? 0 : 1;
