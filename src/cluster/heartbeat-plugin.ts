@@ -8,6 +8,7 @@ import type { Member } from './api.js';
 import { phiAccrualRegistry, type FailureDetectorRegistry } from './failure-detector.js';
 import { HeartbeatSenderState } from './heartbeat.js';
 import type { ClusterPlugin, ClusterPluginContext } from './plugin.js';
+import type { FailureDetectorSettings } from '../config/settings/failure-detector.js';
 import type { Reachability, ReachabilityStatus } from './reachability.js';
 
 const hostPort = (a: Address): string => `${a.host}:${a.port}`;
@@ -59,6 +60,12 @@ export class HeartbeatPlugin implements ClusterPlugin {
   /** host:port of removed incarnations -> virtual time from which they count as quarantined. */
   private readonly quarantined = new Map<string, number>();
 
+  /**
+   * `settings` (from readFailureDetectorSettings, which also validates the detector class); by
+   * default the failure-detector part of the node's ClusterSettings is used.
+   */
+  constructor(private readonly fdSettings?: FailureDetectorSettings) {}
+
   /** The detector registry (for metrics and tests); undefined before start. */
   get failureDetector(): FailureDetectorRegistry | undefined {
     return this.registry;
@@ -66,14 +73,14 @@ export class HeartbeatPlugin implements ClusterPlugin {
 
   start(ctx: ClusterPluginContext): void {
     this.ctx = ctx;
-    const fd = ctx.settings.failureDetector;
+    const fd = this.settings();
     this.registry = phiAccrualRegistry(
       {
         threshold: fd.threshold,
         maxSampleSize: fd.maxSampleSize,
         minStdDeviationMs: fd.minStdDeviationMs,
         acceptableHeartbeatPauseMs: fd.acceptableHeartbeatPauseMs,
-        firstHeartbeatEstimateMs: fd.heartbeatIntervalMs,
+        firstHeartbeatEstimateMs: fd.firstHeartbeatEstimateMs,
       },
       () => ctx.scheduler.now(),
       (address, ms) => ctx.logger.warn({ node: address, intervalMs: ms }, 'heartbeat interval is growing too large: %d ms', ms),
@@ -108,10 +115,21 @@ export class HeartbeatPlugin implements ClusterPlugin {
     return !current;
   }
 
+  private settings(): FailureDetectorSettings {
+    if (this.fdSettings) return this.fdSettings;
+    const s = this.ctx.settings;
+    return {
+      ...s.failureDetector,
+      firstHeartbeatEstimateMs: s.failureDetector.heartbeatIntervalMs,
+      unreachableNodesReaperIntervalMs: s.unreachableNodesReaperIntervalMs,
+      periodicTasksInitialDelayMs: s.periodicTasksInitialDelayMs,
+    };
+  }
+
   onInitialized(): void {
     if (this.sender) return;
     const ctx = this.ctx;
-    const fd = ctx.settings.failureDetector;
+    const fd = this.settings();
     const sender = new HeartbeatSenderState(ctx.self, fd.monitoredByNrOfMembers, this.registry);
     this.sender = sender;
     const st = ctx.state();
@@ -149,8 +167,8 @@ export class HeartbeatPlugin implements ClusterPlugin {
       }
     });
     const interval = fd.heartbeatIntervalMs;
-    const initial = Math.max(ctx.settings.periodicTasksInitialDelayMs, interval);
-    const reaper = ctx.settings.unreachableNodesReaperIntervalMs;
+    const initial = Math.max(fd.periodicTasksInitialDelayMs, interval);
+    const reaper = fd.unreachableNodesReaperIntervalMs;
     this.timers.push(
       ctx.scheduler.scheduleRepeatedly(initial, interval, () => this.heartbeatTick()),
       ctx.scheduler.scheduleRepeatedly(initial, reaper, () => this.reaperTick()),
@@ -179,7 +197,8 @@ export class HeartbeatPlugin implements ClusterPlugin {
     if (!sender) return;
     const ctx = this.ctx;
     const now = ctx.scheduler.now();
-    const interval = ctx.settings.failureDetector.heartbeatIntervalMs;
+    const fd = this.settings();
+    const interval = fd.heartbeatIntervalMs;
     if (this.lastTick !== undefined && now - this.lastTick >= 2 * interval) {
       ctx.logger.warn({ gapMs: now - this.lastTick }, 'Scheduled sending of heartbeat was delayed (%d ms); CPU starvation or GC?', now - this.lastTick);
     }
@@ -188,7 +207,7 @@ export class HeartbeatPlugin implements ClusterPlugin {
     for (const to of sender.activeReceivers()) {
       if (!this.registry.isMonitoring(to.address)) {
         // Give the receiver a chance to answer; then start its detector's clock regardless.
-        ctx.scheduler.schedule(ctx.settings.failureDetector.expectedResponseAfterMs, () => this.sender?.expectedFirstHeartbeat(to));
+        ctx.scheduler.schedule(fd.expectedResponseAfterMs, () => this.sender?.expectedFirstHeartbeat(to));
       }
       ctx.send(to.address, { type: 'Heartbeat', from: ctx.self.address, sequenceNr: this.sequenceNr, creationTime: Math.trunc(now) });
     }

@@ -19,6 +19,7 @@ import { clusterSettingsFromConfig } from '../../src/config/settings/cluster.js'
 import { readCoordinatedShutdownSettings } from '../../src/config/settings/coordinated-shutdown.js';
 import { remoteSettingsFromConfig } from '../../src/config/settings/remote.js';
 import { readDowningSettings } from '../../src/config/settings/sbr.js';
+import { readFailureDetectorSettings } from '../../src/config/settings/failure-detector.js';
 
 const write = (obj: unknown) => process.stdout.write(`${JSON.stringify(obj)}\n`);
 
@@ -38,7 +39,7 @@ async function main(): Promise<void> {
   const downing = readDowningSettings(config, remote.systemName);
   const cs = new CoordinatedShutdown(readCoordinatedShutdownSettings(config), systemScheduler, logger);
   const csPlugin = new CoordinatedShutdownPlugin(cs, clusterSettings.runCoordinatedShutdownWhenDown);
-  const plugins: ClusterPlugin[] = [new HeartbeatPlugin(), csPlugin];
+  const plugins: ClusterPlugin[] = [new HeartbeatPlugin(readFailureDetectorSettings(config)), csPlugin];
   if (downing.sbr) plugins.push(new SplitBrainResolver({ settings: downing.sbr }));
   const cluster = await createCluster({ remote, cluster: clusterSettings }, { logger, plugins });
   const { node, transport } = cluster;
