@@ -47,7 +47,7 @@ declare module '@pushcorn/hocon-parser/lib/core/Context.js' {
 
 declare module '@pushcorn/hocon-parser/lib/core/Token.js' {
   class Token {
-    static readonly TYPE: Readonly<Record<'VALUE' | 'WHITESPACE' | 'NEWLINE' | 'COMMENT' | 'SUBSTITUTION' | 'ASSIGN', symbol>>;
+    static readonly TYPE: Readonly<Record<'VALUE' | 'WHITESPACE' | 'NEWLINE' | 'COMMENT' | 'SUBSTITUTION' | 'ASSIGN' | 'COMMA' | 'OPEN_CURLY' | 'CLOSE_CURLY' | 'OPEN_SQUARE' | 'CLOSE_SQUARE', symbol>>;
     readonly type: symbol;
     readonly value: unknown;
     readonly line: number;
@@ -106,6 +106,17 @@ declare module '@pushcorn/hocon-parser/lib/nodes/SracNode.js' {
   import type SubMod from '@pushcorn/hocon-parser/lib/nodes/SubstitutionNode.js';
   class SracNode extends SubMod.SubstitutionNode {}
   const mod: { SracNode: typeof SracNode };
+  export default mod;
+}
+
+declare module '@pushcorn/hocon-parser/lib/builders/ConfigBuilder.js' {
+  import type BuilderMod from '@pushcorn/hocon-parser/lib/core/BuilderAdapter.js';
+  import type TokenMod from '@pushcorn/hocon-parser/lib/core/Token.js';
+  class ConfigBuilder extends BuilderMod.BuilderAdapter {
+    readonly context: { readonly url: { readonly path: string } | null };
+    tokenize(text: string): { rootType: unknown; tokens: Array<InstanceType<typeof TokenMod.Token>> };
+  }
+  const mod: { ConfigBuilder: typeof ConfigBuilder };
   export default mod;
 }
 

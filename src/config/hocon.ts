@@ -17,6 +17,7 @@ import FieldNodeMod from '@pushcorn/hocon-parser/lib/nodes/FieldNode.js';
 import SubstitutionNodeMod from '@pushcorn/hocon-parser/lib/nodes/SubstitutionNode.js';
 import ValueNodeMod from '@pushcorn/hocon-parser/lib/nodes/ValueNode.js';
 import SracNodeMod from '@pushcorn/hocon-parser/lib/nodes/SracNode.js';
+import ConfigBuilderMod from '@pushcorn/hocon-parser/lib/builders/ConfigBuilder.js';
 import TokenMod from '@pushcorn/hocon-parser/lib/core/Token.js';
 import utils from '@pushcorn/hocon-parser/lib/utils.js';
 import HttpMod from '@pushcorn/hocon-parser/lib/sources/HttpSource.js';
@@ -30,6 +31,7 @@ const { FieldNode } = FieldNodeMod;
 const { SubstitutionNode } = SubstitutionNodeMod;
 const { ValueNode } = ValueNodeMod;
 const { SracNode } = SracNodeMod;
+const { ConfigBuilder } = ConfigBuilderMod;
 const { Token } = TokenMod;
 
 /** Where a field was assigned, as the parser saw it. */
@@ -200,7 +202,16 @@ function install(): void {
     return originalSubstitutionResolve.call(this, scope);
   };
 
-  // 8. Record who set each field, and refuse prototype keys.
+  // 8. Reject the malformed bracket structures the parser would accept (not in .properties
+  // files, whose values may hold any character).
+  const originalTokenize = ConfigBuilder.prototype.tokenize;
+  ConfigBuilder.prototype.tokenize = function tokenize(this: InstanceType<typeof ConfigBuilder>, text: string) {
+    const result = originalTokenize.call(this, text);
+    if (!/\.properties$/i.test(this.context.url?.path ?? '')) checkStructure(result.tokens);
+    return result;
+  };
+
+  // 9. Record who set each field, and refuse prototype keys.
   const originalFieldResolve = FieldNode.prototype.onResolve;
   FieldNode.prototype.onResolve = async function onResolve(this: InstanceType<typeof FieldNode>, scope?: unknown) {
     const state = loads.get(this.context.root as object);
@@ -293,17 +304,36 @@ function redactUrl(href: string): string {
   }
 }
 
+// Positions as the parser reports them: node errors end in `Token: { value: "x", line: 1, col: 2,
+// file: ... }`, tokenizer errors in `(text: '...', line: 1, col: 2, file: ...)`.
 const TOKEN_INFO = /Token: \{ value: "((?:[^"\\]|\\.)*)", line: (\d+), col: (\d+)(?:, file: (\S+))? \}/;
+const TOKENIZER_INFO = /\((?:text: '(?:[^'\\]|\\.)*', )?line: (\d+), col: (\d+)(?:, file: ([^)\s]+))?\)/;
+
+const MESSAGES: ReadonlyArray<readonly [RegExp, (token: string | undefined) => string]> = [
+  [/object is not closed/, () => `expected '}' to close the object opened here`],
+  [/array is not closed/, () => `expected ']' to close the array`],
+  [/^Unexpected token/, (t) => `unexpected '${t ?? '?'}': expected a key, a value, ',' or a closing bracket`],
+  [/^The object is already closed/, () => `unexpected '}' with no matching '{'`],
+  [/^The object node is opened already/, () => `unexpected '{': the root object is already open`],
+  [/^No value specified for the field/, () => `expected '=' or ':' and a value after the key`],
+  [/^Quoted string not closed/, () => `expected '"' to close the quoted string`],
+  [/^Multi-line string is not closed/, () => `expected '"""' to close the multi-line string`],
+];
 
 function translateError(e: unknown): HoconError {
   if (e instanceof HoconError) return e;
   const raw = e instanceof Error ? e.message : String(e);
   const m = TOKEN_INFO.exec(raw);
+  const tm = m ? null : TOKENIZER_INFO.exec(raw);
   const token = m?.[1];
-  const line = m ? Number(m[2]) : undefined;
-  const col = m ? Number(m[3]) : undefined;
-  const url = m?.[4];
-  const text = raw.replace(/\s*\(Source: [^)]*\)\s*$/, '').replace(/\s*Token: \{.*\}\s*$/, '').trim();
+  const line = m ? Number(m[2]) : tm ? Number(tm[1]) : undefined;
+  const col = m ? Number(m[3]) : tm ? Number(tm[2]) : undefined;
+  const url = m?.[4] ?? tm?.[3];
+  const text = raw
+    .replace(/\s*\(Source: [^)]*\)\s*$/, '')
+    .replace(/\s*Token: \{.*\}\s*$/, '')
+    .replace(TOKENIZER_INFO, '')
+    .trim();
   let kind: HoconError['kind'] = 'syntax';
   let message = text;
   let detail: string | undefined;
@@ -318,18 +348,62 @@ function translateError(e: unknown): HoconError {
   } else if (/^Source '.*' not found\.$/.test(text)) {
     kind = 'include';
     message = text.replace(/^Source '(.*)' not found\.$/, 'file $1 was not found');
-  } else if (/object is not closed/.test(text)) {
-    message = `expected '}' to close the object opened here`;
-  } else if (/array is not closed/.test(text)) {
-    message = `expected ']' to close the array`;
-  } else if (/^Unexpected token/.test(text)) {
-    message = `unexpected '${token ?? '?'}': expected a key, a value, ',' or a closing bracket`;
   } else if (/cycle|circular/i.test(text)) {
     kind = 'substitution';
-  } else if (!m) {
-    kind = 'other';
+  } else {
+    const known = MESSAGES.find(([re]) => re.test(text));
+    if (known) message = known[1](token);
+    else if (!m && !tm) kind = 'other';
   }
   return new HoconError(message, url, line, col, token, kind, detail ?? text);
+}
+
+/**
+ * Bracket and value checks over one file's tokens. The parser silently accepts a stray closing
+ * bracket, a mismatched one, `key = }` and `${}`, all of which Lightbend rejects.
+ */
+function checkStructure(tokens: ReadonlyArray<InstanceType<typeof Token>>): void {
+  const T = Token.TYPE;
+  const stack: Array<'{' | '[' | '${'> = [];
+  const fail = (t: InstanceType<typeof Token>, message: string): never => {
+    throw new HoconError(message, t.file, t.line, t.col, String(t.value), 'syntax');
+  };
+  const next = (i: number) => {
+    for (let j = i + 1; j < tokens.length; j++) {
+      const t = tokens[j]!;
+      if (t.type !== T.WHITESPACE && t.type !== T.COMMENT) return t;
+    }
+    return undefined;
+  };
+  tokens.forEach((t, i) => {
+    switch (t.type) {
+      case T.OPEN_CURLY: stack.push('{'); break;
+      case T.OPEN_SQUARE: stack.push('['); break;
+      case T.SUBSTITUTION:
+        if (next(i)?.type === T.CLOSE_CURLY) fail(t, `empty substitution: expected a path inside '\${}'`);
+        stack.push('${');
+        break;
+      case T.CLOSE_CURLY: {
+        const open = stack.pop();
+        if (open === undefined) fail(t, `unexpected '}' with no matching '{'`);
+        if (open === '[') fail(t, `expected ']' to close the array, found '}'`);
+        break;
+      }
+      case T.CLOSE_SQUARE: {
+        const open = stack.pop();
+        if (open === undefined) fail(t, `unexpected ']' with no matching '['`);
+        if (open !== '[') fail(t, `expected '}' to close the object, found ']'`);
+        break;
+      }
+      case T.ASSIGN: {
+        const n = next(i);
+        if (n === undefined || n.type === T.CLOSE_CURLY || n.type === T.CLOSE_SQUARE || n.type === T.COMMA) {
+          fail(n ?? t, `expected a value after '${String(t.value)}'`);
+        }
+        break;
+      }
+    }
+  });
 }
 
 /** Parse and resolve HOCON text once. The result keeps HOCON's key order. */
@@ -368,6 +442,8 @@ export const parserInternals = {
   FieldNode,
   SubstitutionNode,
   ValueNode,
+  SracNode,
+  ConfigBuilder,
   Token,
   utils,
   install,

@@ -33,6 +33,7 @@ const PINNED: Record<string, string> = {
   'lib/sources/HttpSource.js': '3bf2e1f0927f40cb44a73ce839e072a387dccc46cfee506472a61b62b2f792bc',
   'lib/sources/HttpsSource.js': '7c05bfbab568f140b11cc07a0569fc248c9a91e5839409e838af320516cb52cf',
   'lib/sources/FileSource.js': '9cce299acb2c43880024dc2ec2b36dd6f57611c69022ac6539cb8d3aae0bded8',
+  'lib/builders/ConfigBuilder.js': 'fdba1026b281fa015133ad1a2b50f06a2e4c68bd1bde99c250a1c18904289151',
   'lib/builders/ScriptBuilder.js': 'f2068a75ea06389f465e73c476a33129caac9dc7a56193438a22787b0be8febe',
 };
 
@@ -59,10 +60,12 @@ test('the hooks the wrapper uses have the expected shapes', () => {
   assert.equal(typeof Context.defaultBuilderMap, 'object');
   assert.equal(typeof FieldNode.prototype.onResolve, 'function');
   assert.equal(typeof ValueNode.prototype.resolveSubstitutions, 'function');
+  assert.equal(typeof parserInternals.ConfigBuilder.prototype.tokenize, 'function');
+  assert.equal(typeof parserInternals.SracNode.prototype.onResolve, 'function');
   assert.equal(typeof utils.query, 'function');
   assert.equal(typeof Node.assign, 'function');
   assert.equal(typeof Node.UNSET, 'symbol');
-  for (const t of ['VALUE', 'WHITESPACE', 'NEWLINE', 'COMMENT', 'SUBSTITUTION'] as const) assert.equal(typeof Token.TYPE[t], 'symbol');
+  for (const t of ['VALUE', 'WHITESPACE', 'NEWLINE', 'COMMENT', 'SUBSTITUTION', 'ASSIGN', 'COMMA', 'OPEN_CURLY', 'CLOSE_CURLY', 'OPEN_SQUARE', 'CLOSE_SQUARE'] as const) assert.equal(typeof Token.TYPE[t], 'symbol');
 });
 
 test('the strict-mode number bug the wrapper fixes is still present upstream', () => {

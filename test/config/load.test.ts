@@ -142,7 +142,7 @@ describe('errors', () => {
     try {
       await assert.rejects(loadConfig({ configFile: t.file('bad.conf'), cwd: t.dir, env: {} }), (e: unknown) => {
         assert.ok(e instanceof ConfigError);
-        assert.match(e.message, /^bad\.conf:4:1: unexpected '}': expected a key, a value, ',' or a closing bracket/);
+        assert.match(e.message, /^bad\.conf:4:1: expected '\]' to close the array, found '\}'/);
         assert.deepEqual(e.origin, { kind: 'file', file: 'bad.conf', line: 4 });
         return true;
       });
@@ -150,6 +150,27 @@ describe('errors', () => {
       t.cleanup();
     }
   });
+
+  const malformed: Array<[string, RegExp]> = [
+    ['a = 1\nb = }', /:2:5: expected a value after '='/],
+    ['a = 1\n}', /:2:1: unexpected '}' with no matching '\{'/],
+    ['a = [1, 2]]', /:1:11: unexpected '\]' with no matching '\['/],
+    ['a = { b = 1 ]', /:1:13: expected '\}' to close the object, found '\]'/],
+    ['a = ${}', /:1:5: empty substitution/],
+    ['a = "open', /:1:\d+: expected '"' to close the quoted string/],
+    ['a = """open', /:1:\d+: expected '"""' to close the multi-line string/],
+    ['a b c', /:1:1: expected '=' or ':' and a value after the key/],
+    ['a : : 1', /:1:5: unexpected ':'/],
+  ];
+  for (const [text, re] of malformed) {
+    test(`malformed input ${JSON.stringify(text)} is a syntax error with its position`, async () => {
+      await assert.rejects(loadConfig({ applicationText: text, withReference: false, env: {} }), (e: unknown) => {
+        assert.ok(e instanceof ConfigError);
+        assert.match(e.message, new RegExp(`^<application text>${re.source}`));
+        return true;
+      });
+    });
+  }
 
   test('an unclosed object names where it was opened and the missing brace', async () => {
     await assert.rejects(loadConfig({ applicationText: 'x = 1\ny = {', env: {} }), /^ConfigError: <application text>:2:5: expected '}'/);

@@ -30,6 +30,13 @@ const standalone = [
     ),
 ];
 
+// Syntax errors the parser alone would let through; the wrapper's checks reject them.
+const malformed = [
+  'a = 1\nb = }', 'a = 1\n}', 'a = [1, 2]]', 'a = { b = 1 ]', 'a = ${}', 'a = {}}', 'a = "open', 'a b c', 'a : : 1',
+  'a = [1, 2\nb = 3', 'a { b = 1', 'a = 1 }\nb = 2',
+];
+const malformedFiles: string[] = [];
+
 type OracleLine = { file: string; ok: true; value: unknown } | { file: string; ok: false; error: string };
 
 function overrideLine(arg: string): string {
@@ -60,12 +67,14 @@ before(() => {
     layered(`case${i}`, tree.file(`case${i}/app.conf`), c.overrides ?? [], c.reference !== false);
   });
   appFixtures.forEach((f, i) => layered(`fixture${i}`, path.join(pekkoDir, f), [], true));
+  malformed.forEach((text, i) => (files[`malformed${i}.conf`] = text));
   const roots2 = tempTree(files);
   // The case folders live in `tree`; the root files (which name absolute paths) in `roots2`.
   cases.forEach((_, i) => (roots[`case${i}`] = roots2.file(`case${i}/oracle-root.conf`)));
   appFixtures.forEach((_, i) => (roots[`fixture${i}`] = roots2.file(`fixture${i}/oracle-root.conf`)));
   for (const [id, file] of Object.entries(roots)) rootFor.set(id, file);
-  const inputs = [...Object.values(roots), ...standalone];
+  malformed.forEach((_, i) => malformedFiles.push(roots2.file(`malformed${i}.conf`)));
+  const inputs = [...Object.values(roots), ...standalone, ...malformedFiles];
   const out = execFileSync(oracleRun, inputs, {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...(process.env.JAVA_HOME ? { JAVA_HOME: process.env.JAVA_HOME } : {}), ...ENV },
     encoding: 'utf8',
@@ -100,6 +109,16 @@ describe('Muster = Lightbend on hand-written cases (with reference.conf)', () =>
         withReference: c.reference !== false,
       });
       assert.deepStrictEqual(config.toJSON(), expectOracle(rootFor.get(`case${i}`)!));
+    });
+  });
+});
+
+describe('malformed input: Lightbend rejects it, so does Muster', () => {
+  malformed.forEach((text, i) => {
+    test(JSON.stringify(text), async () => {
+      const o = oracle.get(malformedFiles[i]!);
+      assert.ok(o && !o.ok, `Lightbend accepted ${JSON.stringify(text)}`);
+      await assert.rejects(loadConfig({ configFile: malformedFiles[i]!, withReference: false, env: ENV }), /:\d+:\d+: /);
     });
   });
 });
