@@ -33,6 +33,8 @@ test('pods get their own address, reach each other and the bridge, and vanish on
   const addr = await a.exec('ip', ['-4', '-o', 'addr', 'show']);
   assert.match(addr.stdout, new RegExp(`eth0\\s+inet ${a.ip.replace(/\./g, '\\.')}/24`));
   assert.match(addr.stdout, /lo\s+inet 127\.0\.0\.1/);
+  const host = await a.exec(process.execPath, ['-e', "require('dns').lookup(require('os').hostname(), { family: 4 }, (e, ip) => console.log(require('os').hostname(), ip))"]);
+  assert.equal(host.stdout.trim(), `a ${a.ip}`, 'the pod host name resolves to the pod IP, as in Kubernetes');
   await standin(b);
   const fromA = await fetchFromPod(a, `http://${b.ip}:8080/alive`);
   assert.deepEqual(fromA, { ok: true, status: 200, body: 'OK' });

@@ -4,7 +4,8 @@
 //
 // Names carry the owning process id (base 36) so a later run can remove what a crashed run left:
 //   bridge   mst<pid>-<seq>            host-side veth  mst<pid>-<seq>-<n>
-//   netns    mst<pid>-<seq>-<pod>      /etc/netns/<netns>/resolv.conf (bind-mounted by `ip netns exec`)
+//   netns    mst<pid>-<seq>-<pod>      /etc/netns/<netns>/{resolv.conf,hosts,hostname} (bind-mounted by `ip netns exec`)
+// Processes also get their own UTS namespace with the pod's host name, which resolves to the pod IP.
 //   subnet lock  <tmp>/muster-e2e/subnet-<N> holding the owner pid
 import { execFile, execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -202,6 +203,11 @@ export interface AddPodOptions {
   hostname?: string;
 }
 
+/** Runs the command in a new UTS namespace whose host name is set first (util-linux unshare). */
+function utsPrefix(hostname: string): string[] {
+  return ['unshare', '--uts', 'sh', '-c', 'echo "$0" > /proc/sys/kernel/hostname && exec "$@"', hostname];
+}
+
 interface PodEntry extends NetPod {
   hostVeth: string;
   linkUp: boolean;
@@ -302,8 +308,11 @@ export class PodNetwork {
     const mac = `02:4d:${podIp.split('.').map((o) => Number(o).toString(16).padStart(2, '0')).join(':')}`;
     const dir = join('/etc/netns', ns);
     mkdirSync(dir, { recursive: true });
+    const hostname = options.hostname ?? name;
     writeFileSync(join(dir, 'resolv.conf'), options.resolvConf ?? '');
-    writeFileSync(join(dir, 'hostname'), `${options.hostname ?? name}\n`);
+    writeFileSync(join(dir, 'hostname'), `${hostname}\n`);
+    // As the kubelet writes it: the pod's host name resolves to the pod IP.
+    writeFileSync(join(dir, 'hosts'), `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${podIp}\t${hostname}\n`);
     const entry: PodEntry = {
       name,
       ns,
@@ -312,7 +321,8 @@ export class PodNetwork {
       linkUp: true,
       children: new Set(),
       spawn: (command, args, opts = {}) => {
-        const child = spawn('ip', ['netns', 'exec', ns, command, ...args], opts);
+        // Own UTS namespace with the pod's host name; every step execs, so child.pid is the process.
+        const child = spawn('ip', ['netns', 'exec', ns, ...utsPrefix(hostname), command, ...args], opts);
         entry.children.add(child);
         child.once('exit', () => entry.children.delete(child));
         return child;
@@ -321,7 +331,7 @@ export class PodNetwork {
         new Promise((resolve) => {
           execFile(
             'ip',
-            ['netns', 'exec', ns, command, ...args],
+            ['netns', 'exec', ns, ...utsPrefix(hostname), command, ...args],
             { env: opts.env ?? process.env, timeout: opts.timeoutMs ?? 10_000 },
             (err, stdout, stderr) => {
               const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : null) : 0;

@@ -1,0 +1,4 @@
+// Scenarios with kubernetes-api discovery (examples/kubernetes-api). Needs root and a built runtime.
+import { defineScenarios } from './scenarios.js';
+
+defineScenarios('kubernetes-api');
