@@ -6,7 +6,7 @@ import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { ConfigError, type Config, type Origin } from './types.js';
-import { HoconError, parseHocon, type FieldRecord } from './hocon.js';
+import { FORBIDDEN_KEYS, HoconError, parseHocon, type FieldRecord } from './hocon.js';
 import { currentSnapshot, ENV_NAME, setPath, treeFor } from './reference-snapshot.js';
 import { ResolvedConfig, originKey } from './config.js';
 import { parsePath, renderPath } from './path.js';
@@ -62,6 +62,8 @@ export function parseOverrides(overrides: LoadOptions['overrides']): Override[] 
     } catch {
       throw new ConfigError(`invalid override '${arg}': '${k}' is not a valid path`);
     }
+    const bad = segments.find((seg) => FORBIDDEN_KEYS.has(seg));
+    if (bad !== undefined) throw new ConfigError(`invalid override '${arg}': key '${bad}' is not allowed in configuration`);
     return { segments, value: v, arg };
   });
 }

@@ -232,6 +232,13 @@ describe('security', () => {
     });
   }
 
+  test('overrides with prototype keys are rejected', async () => {
+    for (const arg of ['-D__proto__.polluted=1', '-Da.constructor.prototype.polluted=1', '-Dpekko.prototype=1']) {
+      await assert.rejects(loadConfig({ overrides: [arg], env: {} }), /is not allowed in configuration/, arg);
+      assert.equal((({}) as Record<string, unknown>).polluted, undefined);
+    }
+  });
+
   test('substitution paths are plain keys: no expressions, no wildcards, no prototype lookups', async () => {
     const g = globalThis as Record<string, unknown>;
     await assert.rejects(
