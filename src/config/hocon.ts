@@ -7,7 +7,9 @@
 //     explicitly allows them;
 //   - path lookups understand `*` and `[expr]` (the latter compiles JavaScript) and follow
 //     prototype chains: replaced by a plain own-property walk;
-//   - keys `__proto__`, `constructor`, `prototype` are rejected with an error.
+//   - keys `__proto__`, `constructor`, `prototype` are rejected with an error;
+//   - `key += 1` appends the text "1" instead of the number 1;
+//   - stray or mismatched brackets, `key = }` and `${}` are accepted silently: rejected.
 // It also records, for every field the parser assigns, the file and line that set it, so that
 // settings can name their origin. test/config/hocon-internals.test.ts pins every internal used.
 import parserPkg from '@pushcorn/hocon-parser';
