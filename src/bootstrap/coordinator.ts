@@ -166,10 +166,6 @@ export class BootstrapCoordinator {
     this.probes.clear();
   }
 
-  get currentPhase(): BootstrapPhase {
-    return this.phase;
-  }
-
   status(): BootstrapStatus {
     const now = this.o.scheduler.now();
     const reason = this.reasonNotJoined();
@@ -244,10 +240,16 @@ export class BootstrapCoordinator {
     } catch (e) {
       pending = Promise.reject(e);
     }
-    pending.then(
-      (resolved) => this.onResolved(resolved.addresses, generation),
-      (e: unknown) => this.onResolveFailed(e, generation),
-    );
+    pending
+      .then(
+        (resolved) => {
+          if (!Array.isArray(resolved?.addresses)) throw new Error('discovery answered without an address list');
+          this.onResolved(resolved.addresses, generation);
+        },
+        (e: unknown) => this.onResolveFailed(e, generation),
+      )
+      // A broken answer is a failed lookup, never a crash.
+      .catch((e: unknown) => this.onResolveFailed(e, generation));
   }
 
   private onResolved(raw: readonly ResolvedTarget[], generation: number): void {
@@ -351,7 +353,9 @@ export class BootstrapCoordinator {
     } catch (e) {
       pending = Promise.reject(e);
     }
-    pending.then(finish, (e: unknown) => finish(e instanceof Error ? e : new Error(String(e))));
+    pending
+      .then(finish, (e: unknown) => finish(e instanceof Error ? e : new Error(String(e))))
+      .catch((e: unknown) => this.o.logger.error({ err: errorText(e) }, `Handling the probe answer of [${p.url}] failed`));
   }
 
   private scheduleProbe(p: ProbeLoop): void {
@@ -442,9 +446,8 @@ export class BootstrapCoordinator {
     const s = this.o.settings;
     const now = this.o.scheduler.now();
     const fresh = [...this.observations.values()].filter((o) => now - o.observedAt <= s.probingFailureTimeoutMs);
-    let result;
     try {
-      result = decide(
+      const result = decide(
         {
           currentTime: now,
           contactPointsChangedAt: this.observation.observedAt,
@@ -454,12 +457,11 @@ export class BootstrapCoordinator {
         this.o.selfContactPoint,
         s,
       );
+      for (const l of result.logs) this.log(l);
+      this.act(result.decision);
     } catch (e) {
       this.o.logger.error({ err: errorText(e) }, 'Join decision failed');
-      return;
     }
-    for (const l of result.logs) this.log(l);
-    this.act(result.decision);
   }
 
   private log(l: DecisionLog): void {

@@ -445,3 +445,39 @@ test('beyond Pekko: a slow answer is as old as its request, so a stale "no clust
   assert.equal(c.calls[0]?.kind, 'joinSeedNodes');
   assert.deepEqual(c.calls[0]?.seeds, ['pekko://sys@127.0.0.5:17355']);
 });
+
+test('a malformed discovery answer counts as a failed lookup and a throwing join is logged, never a crash', async () => {
+  const s = new VirtualScheduler();
+  const log = capturingLogger();
+  let broken = true;
+  const discovery: ServiceDiscovery = {
+    lookup: () =>
+      new Promise<Resolved>((resolve) =>
+        s.schedule(10, () => resolve((broken ? {} : { serviceName: 'svc', addresses: targets('127.0.0.1', '127.0.0.2') }) as Resolved)),
+      ),
+  };
+  const c = fakeCluster('127.0.0.1');
+  const cluster = {
+    ...c.api(s),
+    selfAddress: c.api(s).selfAddress,
+    join: () => {
+      throw new Error('transport closed');
+    },
+  };
+  const coordinator = new BootstrapCoordinator({
+    settings,
+    selfContactPoint: { scheme: 'http', host: '127.0.0.1', port: 7626, basePath: '' },
+    discovery,
+    prober: scriptedProber(s, () => ({})).prober,
+    cluster,
+    scheduler: s,
+    random: seededRandom(6),
+    logger: log.logger,
+  });
+  coordinator.start();
+  await s.runUntil(3000);
+  assert.match(coordinator.status().reason ?? '', /lookup failed: discovery answered without an address list/);
+  broken = false;
+  await s.runUntil(30_000);
+  assert.ok(log.lines.some((l) => l['msg'] === 'Join decision failed' && l['err'] === 'transport closed'));
+});
