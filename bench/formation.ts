@@ -75,10 +75,13 @@ async function round(n: number) {
       }),
     );
     const formedMs = Math.max(...nodes.map((x) => x.readyMs));
+    const lastBoundMs = Math.max(...nodes.map((x) => x.boundMs));
     const rss = nodes.map((x) => rssMb(x.child.pid!));
     console.log(
       `N=${String(n).padStart(2)}  all /ready 200 after ${(formedMs / 1000).toFixed(2)} s ` +
-        `(${(formedMs / STABLE_MARGIN_MS).toFixed(2)} x stable-margin)  ` +
+        `(${(formedMs / STABLE_MARGIN_MS).toFixed(2)} x stable-margin); ` +
+        `${((formedMs - lastBoundMs) / 1000).toFixed(2)} s after the last node bound ` +
+        `(${((formedMs - lastBoundMs) / STABLE_MARGIN_MS).toFixed(2)} x)  ` +
         `start->management bound: median ${median(nodes.map((x) => x.boundMs)).toFixed(0)} ms, max ${Math.max(...nodes.map((x) => x.boundMs)).toFixed(0)} ms  ` +
         `RSS/node: median ${median(rss).toFixed(1)} MiB, max ${Math.max(...rss).toFixed(1)} MiB`,
     );
