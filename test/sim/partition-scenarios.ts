@@ -47,7 +47,7 @@ export function sbrSettings(strategy: StrategySettings): SbrSettings {
     strategy,
     stableAfterMs: 20_000,
     downAllWhenUnstableMs: 15_000,
-    ...(strategy.name === 'lease-majority' ? { lease: { implementation: 'sim', leaseName: 'sim-pekko-sbr', releaseAfterMs: 5000 } } : {}),
+    ...(strategy.name === 'lease-majority' ? { lease: { implementation: 'sim', leaseName: 'sim-pekko-sbr', releaseAfterMs: 40_000 } } : {}),
   };
 }
 
