@@ -180,7 +180,11 @@ export async function start(options: StartOptions = {}): Promise<MusterNode> {
     if (cs.reason === undefined) void cs.run(reason === 'downed' ? Reasons.ClusterDowning : Reasons.ClusterLeaving);
   });
 
-  const removeSignalHandlers = options.handleSignals ? installSignalHandlers(cs, { log: logger }) : () => undefined;
+  // The exit waits one macrotask so that whenTerminated (its final log line, onTerminated) settles
+  // first: both continue from the same shutdown run, and the signal handler's continuation is first.
+  const removeSignalHandlers = options.handleSignals
+    ? installSignalHandlers(cs, { log: logger, exit: (code) => setImmediate(() => process.exit(code)) })
+    : () => undefined;
   // Whoever starts coordinated shutdown, its first phase runs; run() then hands back that same run
   // (asked on the next microtask: the first tasks start before run() has stored its promise).
   const whenTerminated = new Promise<ShutdownResult>((resolve) => {
