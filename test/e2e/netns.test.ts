@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { PodNetwork, netnsUnavailableReason, removeStaleNetworks, type NetPod } from './netns.js';
+import { PodNetwork, netnsUnavailableReason, nextFreeHost, removeStaleNetworks, type NetPod } from './netns.js';
 import { fetchFromPod } from './pod-http.js';
 import { STANDIN_POD } from './standin.js';
 
@@ -70,7 +70,15 @@ test('partition drops traffic silently between the two sides only, heal restores
   await net.destroy();
 });
 
-test('removePod kills processes in the pod and frees its address for reuse', { skip }, async () => {
+test('addresses are handed out round robin: a freed one is reused only after the rest', () => {
+  assert.equal(nextFreeHost(new Set(), 9), 10);
+  assert.equal(nextFreeHost(new Set([10, 11]), 11), 12);
+  assert.equal(nextFreeHost(new Set([11]), 11), 12, 'the freed .10 is not taken next');
+  assert.equal(nextFreeHost(new Set([254, 10]), 253), 11, 'wraps around past .254');
+  assert.throws(() => nextFreeHost(new Set(Array.from({ length: 245 }, (_, i) => i + 10)), 10), /subnet full/);
+});
+
+test('removePod kills processes in the pod; its address is not handed out again right away', { skip }, async () => {
   const net = await PodNetwork.create();
   networks.push(net);
   const a = await net.addPod('a');
@@ -80,7 +88,7 @@ test('removePod kills processes in the pod and frees its address for reuse', { s
   const [, signal] = await exited;
   assert.equal(signal, 'SIGKILL');
   const again = await net.addPod('a2');
-  assert.equal(again.ip, a.ip);
+  assert.notEqual(again.ip, a.ip);
   await net.destroy();
 });
 

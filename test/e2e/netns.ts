@@ -136,6 +136,23 @@ export function removeStaleNetworks(): void {
   }
 }
 
+/** Pod addresses are .10 to .254; .1 is the bridge. */
+const FIRST_HOST = 10;
+const LAST_HOST = 254;
+
+/**
+ * Pure: the next free host number after `last`, wrapping around, like the host-local IPAM plugin:
+ * a freed address is reused only after the others, never right away.
+ */
+export function nextFreeHost(inUse: ReadonlySet<number>, last: number): number {
+  const span = LAST_HOST - FIRST_HOST + 1;
+  for (let i = 1; i <= span; i++) {
+    const candidate = FIRST_HOST + ((last - FIRST_HOST + i + span) % span);
+    if (!inUse.has(candidate)) return candidate;
+  }
+  throw new Error('subnet full');
+}
+
 interface RouteEntry {
   dst: string;
 }
@@ -245,8 +262,7 @@ export class PodNetwork {
   readonly gatewayIp: string;
   readonly prefix: string;
   private readonly pods = new Map<string, PodEntry>();
-  private readonly freeHosts: number[] = [];
-  private nextHost = 10;
+  private lastHost = FIRST_HOST - 1;
   private vethSeq = 0;
   private readonly cut = new Set<string>();
   private destroyed = false;
@@ -299,8 +315,8 @@ export class PodNetwork {
     if (this.destroyed) throw new Error('network destroyed');
     if (this.pods.has(name)) throw new Error(`pod ${name} exists`);
     if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name)) throw new Error(`bad pod name ${name}`);
-    const host = this.freeHosts.shift() ?? this.nextHost++;
-    if (host > 254) throw new Error('subnet full');
+    const host = nextFreeHost(new Set([...this.pods.values()].map((p) => Number(p.ip.split('.')[3]))), this.lastHost);
+    this.lastHost = host;
     const podIp = `${this.prefix}.${host}`;
     const ns = `${this.tag}-${name}`;
     const hostVeth = `${this.tag}-${(this.vethSeq++).toString(36)}`;
@@ -371,7 +387,6 @@ export class PodNetwork {
     ipSyncQuiet(['netns', 'del', p.ns]);
     ipSyncQuiet(['link', 'del', p.hostVeth]);
     rmSync(join('/etc/netns', p.ns), { recursive: true, force: true });
-    this.freeHosts.push(Number(p.ip.split('.')[3]));
   }
 
   /**
