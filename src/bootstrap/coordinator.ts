@@ -14,7 +14,7 @@ import type { BootstrapSettings } from '../config/settings/bootstrap.js';
 import { formatLookup, type ServiceDiscovery } from '../discovery/types.js';
 import type { Logger } from '../logging.js';
 import { lookupDelayMs, probeDelayMs } from './backoff.js';
-import { formatSelfContactPoint, probeUrl, selectHosts, type SelfContactPoint } from './contact-points.js';
+import { cleanHost, formatSelfContactPoint, probeUrl, selectHosts, type SelfContactPoint } from './contact-points.js';
 import { decide, type DecisionLog, type JoinDecision, type SeedNodesObservation } from './decider.js';
 import type { SeedNodesDocument } from './seed-nodes.js';
 
@@ -94,6 +94,8 @@ interface ContactsObservation {
 }
 
 interface ProbeLoop {
+  /** `contactPointProbe-<cleanHost>-<port>`, Pekko's name for the prober of this contact point (for logs). */
+  readonly name: string;
   readonly target: ResolvedTarget;
   readonly url: string;
   deadline: number;
@@ -317,6 +319,7 @@ export class BootstrapCoordinator {
       return;
     }
     const loop: ProbeLoop = {
+      name: `contactPointProbe-${cleanHost(target.host)}-${target.port ?? s.fallbackPort}`,
       target,
       url: probeUrl(target, this.o.selfContactPoint, s.fallbackPort),
       deadline: this.o.scheduler.now() + s.probingFailureTimeoutMs,
@@ -368,9 +371,10 @@ export class BootstrapCoordinator {
   private onProbeFailure(p: ProbeLoop, e: Error): void {
     const now = this.o.scheduler.now();
     p.status.lastError = e.message;
-    this.o.logger.warn(`Probing [${p.url}] failed due to: ${e.message}`);
+    this.o.logger.warn({ probe: p.name }, `Probing [${p.url}] failed due to: ${e.message}`);
     if (now >= p.deadline) {
       this.o.logger.error(
+        { probe: p.name },
         `Overdue of probing-failure-timeout, stop probing, signaling that it's failed. Contact point [${formatTarget(p.target)}]`,
       );
       this.stopProbe(p);

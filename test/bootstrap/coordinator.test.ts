@@ -260,7 +260,10 @@ test('a probe that hangs times out after probing-failure-timeout and ends that c
   await t.s.runUntil(4500);
   // The hung prober was removed at 3010 and a new one created by the lookup that followed.
   const p = t.coordinator.status().probes.find((x) => x.contactPoint === '127.0.0.2:7626');
-  assert.ok(t.log.lines.some((l) => /Probing \[http:\/\/127\.0\.0\.2:7626\/bootstrap\/seed-nodes\] failed due to: request timed out after 3000 ms/.test(String(l['msg']))));
+  const failure = t.log.lines.find((l) =>
+    /Probing \[http:\/\/127\.0\.0\.2:7626\/bootstrap\/seed-nodes\] failed due to: request timed out after 3000 ms/.test(String(l['msg'])),
+  );
+  assert.equal(failure?.['probe'], 'contactPointProbe-127.0.0.2-7626');
   assert.ok(p !== undefined);
   assert.ok(t.log.markers().includes('pekkoBootstrapSeedNodesProbingFailed'));
 });
