@@ -74,6 +74,7 @@ if (process.argv.includes('--cold-child')) {
   process.exit(0);
 }
 
+console.log(`node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 const dir = mkdtempSync(path.join(os.tmpdir(), 'muster-bench-'));
 try {
   const appFile = path.join(dir, 'application.conf');
@@ -91,6 +92,7 @@ try {
   for (let i = 0; i < 5; i++) await loadConfig({ configFile: appFile, env: ENV });
   await scenario('reference + typical application.conf, warm', [{ configFile: appFile, env: ENV }]);
   await scenario('reference.conf only, warm', [{ env: ENV }]);
+  await scenario('reference + typical application.conf, warm, no snapshot', [{ configFile: appFile, env: ENV, fastPath: false }]);
 
   const pekkoDir = path.join(fixtures, 'pekko');
   const pekkoApps = readdirSync(pekkoDir).filter((f) => f.endsWith('.conf') && !f.endsWith('-reference.conf'));
