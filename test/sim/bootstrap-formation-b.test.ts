@@ -1,18 +1,23 @@
-// Randomized bootstrap formations, seeds 501..1000 (split in two files so the runner uses both
-// cores; bench/formation-sim.ts runs 10,000). Each seed must form exactly one cluster, never two.
+// Randomized bootstrap formations: MUSTER_FORMATIONS in total (default 2,000), split over two files
+// so the runner uses both cores; this file runs the second half of the seeds.
+// bench/formation-sim.ts runs 10,000. Every seed must form exactly one cluster, never two.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formationTrial } from './bootstrap-formation.js';
 
-test('bootstrap forms exactly one cluster for seeds 501..1000', async () => {
+const total = Number(process.env.MUSTER_FORMATIONS ?? 2000);
+const half = Math.ceil(total / 2);
+const [first, last] = [half + 1, total];
+
+test(`bootstrap forms exactly one cluster for seeds ${first}..${last}`, async () => {
   const failures: string[] = [];
   let formed = 0;
-  for (let seed = 501; seed <= 1000; seed++) {
+  for (let seed = first; seed <= last; seed++) {
     const r = await formationTrial(seed);
     assert.ok(r.selfJoins.length <= 1, `seed ${seed}: ${r.selfJoins.length} clusters formed`);
     if (r.problems.length > 0) failures.push(`seed ${seed} (${r.family}, n=${r.n}): ${r.problems.join('; ')}`);
     if (r.selfJoins.length === 1) formed++;
   }
   assert.deepEqual(failures, []);
-  assert.equal(formed, 500);
+  assert.equal(formed, last - first + 1);
 });
