@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { ConfigError } from '../config/types.js';
 import type { Prober } from './coordinator.js';
 import { parseSeedNodesJson, type SeedNodesDocument } from './seed-nodes.js';
 
@@ -29,8 +30,18 @@ export class ProbeError extends Error {
   }
 }
 
+const CA_PATH_KEY = 'pekko.management.cluster.bootstrap.contact-point.http-client.ca-path';
+
+function readCa(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new ConfigError(`${CA_PATH_KEY}: cannot read [${path}]: ${e instanceof Error ? e.message : String(e)}`, CA_PATH_KEY);
+  }
+}
+
 export function createHttpProber(options: HttpProberOptions = {}): Prober {
-  const ca = options.caPath !== undefined ? readFileSync(options.caPath) : options.ca;
+  const ca = options.caPath !== undefined ? readCa(options.caPath) : options.ca;
   const maxSockets = options.maxSocketsPerContactPoint ?? 1;
   const limit = options.maxBodyBytes ?? 256 * 1024;
   const httpAgent = new HttpAgent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });

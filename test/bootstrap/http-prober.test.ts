@@ -146,3 +146,11 @@ test('https: peers are trusted through contact-point.http-client.ca-path, and no
     ca.dispose();
   }
 });
+
+test('an unreadable ca-path is a configuration error naming the key', () => {
+  assert.throws(() => createHttpProber({ caPath: '/nonexistent/ca.pem' }), (e: Error) => {
+    assert.equal(e.name, 'ConfigError');
+    assert.match(e.message, /contact-point\.http-client\.ca-path: cannot read \[\/nonexistent\/ca\.pem\]/);
+    return true;
+  });
+});
