@@ -92,7 +92,7 @@ describe('formation with config discovery (real processes, default timings)', { 
     assert.ok(!after.members.members.some((m) => m.node.includes(`@${leaving.node.host}:`)), 'leaver removed everywhere');
     // Graceful: nobody had to mark it unreachable or down.
     for (const p of rest) {
-      assert.equal(p.findLog((l) => /unreachable/i.test(l.msg ?? '') && (l.msg ?? '').includes(leaving.node.host)), undefined);
+      assert.equal(p.findLog((l) => /UNREACHABLE/.test(l.msg ?? '') && JSON.stringify(l).includes(`${leaving.node.host}:`)), undefined);
     }
   });
 
