@@ -9,6 +9,12 @@ export type JsonValue = null | boolean | number | bigint | string | JsonValue[] 
  * except that a bigint is written as a bare integer instead of throwing.
  */
 export function stringifyWithBigInt(value: unknown): string {
+  // Plain data only (no toJSON). Most documents hold no bigint: the native writer is much faster.
+  try {
+    return JSON.stringify(value) ?? 'null';
+  } catch (e) {
+    if (!(e instanceof TypeError)) throw e;
+  }
   const out: string[] = [];
   write(value, out);
   return out.join('');
