@@ -3,18 +3,21 @@
 // CLI over this; applications embed it with `start()`.
 import { formatAddress, type Address } from './address.js';
 import type { ClusterApi } from './cluster/api.js';
-import { createCluster, type CreatedCluster } from './cluster/create.js';
+import { createCluster, transportSettings, type CreatedCluster } from './cluster/create.js';
 import { CoordinatedShutdown, installSignalHandlers, Reasons, type ShutdownReason, type ShutdownResult } from './cluster/coordinated-shutdown.js';
-import { addClusterShutdownTasks } from './cluster/coordinated-shutdown-cluster.js';
+import { addClusterShutdownTasks, CoordinatedShutdownPlugin } from './cluster/coordinated-shutdown-cluster.js';
 import { HeartbeatPlugin } from './cluster/heartbeat-plugin.js';
 import type { ClusterPlugin } from './cluster/plugin.js';
+import { DOWNING_PROVIDER_KEY, SBR_STRATEGY_KEY, type JoinConfig } from './cluster/join-config.js';
 import type { Lease } from './cluster/sbr/lease.js';
+import { sbrLeaseFromConfig } from './cluster/sbr/lease-factory.js';
 import { SplitBrainResolver } from './cluster/sbr/resolver.js';
 import { systemScheduler } from './clock.js';
 import { loadConfig, type LoadOptions } from './config/load.js';
 import { readBootstrapSettings } from './config/settings/bootstrap.js';
 import { clusterSettingsFromConfig } from './config/settings/cluster.js';
 import { readCoordinatedShutdownSettings } from './config/settings/coordinated-shutdown.js';
+import { readFailureDetectorSettings } from './config/settings/failure-detector.js';
 import { managementSettingsFromConfig } from './config/settings/management.js';
 import { remoteSettingsFromConfig } from './config/settings/remote.js';
 import { readDowningSettings, type SbrSettings } from './config/settings/sbr.js';
@@ -44,7 +47,7 @@ export interface StartOptions extends LoadOptions {
   readonly healthChecks?: HealthChecks;
   /** Extra cluster plugins (failure detection and the split brain resolver are added from config). */
   readonly plugins?: readonly ClusterPlugin[];
-  /** The lease lease-majority uses; required when that strategy is configured. */
+  /** The lease lease-majority uses; by default a Kubernetes Lease from pekko.coordination.lease.kubernetes.*. */
   readonly lease?: Lease;
   /** Run coordinated shutdown on SIGTERM/SIGINT (a second signal forces exit). Default false. */
   readonly handleSignals?: boolean;
@@ -83,6 +86,12 @@ function splitBrainResolver(sbr: SbrSettings | undefined, lease: Lease | undefin
   return [new SplitBrainResolver({ settings: sbr, ...(lease ? { lease } : {}) })];
 }
 
+/** What a joining node and the cluster must agree on (Pekko's built-in join config check). */
+function joinConfigOf(config: Config, sbr: SbrSettings | undefined): JoinConfig {
+  const provider = config.has(DOWNING_PROVIDER_KEY) ? config.getString(DOWNING_PROVIDER_KEY) : '';
+  return { [DOWNING_PROVIDER_KEY]: provider, ...(sbr ? { [SBR_STRATEGY_KEY]: sbr.strategy.name } : {}) };
+}
+
 /** Starts a node. Configuration errors reject before any port is bound. */
 export async function start(options: StartOptions = {}): Promise<MusterNode> {
   const config = options.config ?? (await loadConfig(options));
@@ -101,9 +110,22 @@ export async function start(options: StartOptions = {}): Promise<MusterNode> {
   const discoveryRegistry = new DiscoveryRegistry(config, { logger: logger.child({ component: 'discovery' }) });
   const usesBootstrap = bootstrapSettings.configuredSeedNodes.length === 0;
   const discovery = usesBootstrap ? discoveryRegistry.select(bootstrapSettings.discoveryMethod).discovery : undefined;
-  const plugins = [new HeartbeatPlugin(), ...splitBrainResolver(downing.sbr, options.lease), ...(options.plugins ?? [])];
+  const failureDetector = readFailureDetectorSettings(config);
+  const lease =
+    options.lease ??
+    sbrLeaseFromConfig(config, downing.sbr, (await transportSettings(remote)).canonical, {
+      scheduler: systemScheduler,
+      logger: logger.child({ component: 'lease' }),
+    });
 
   const cs = new CoordinatedShutdown(shutdownSettings, systemScheduler, logger.child({ component: 'coordinated-shutdown' }));
+  const csPlugin = new CoordinatedShutdownPlugin(cs, clusterSettings.runCoordinatedShutdownWhenDown);
+  const plugins = [
+    new HeartbeatPlugin(failureDetector),
+    csPlugin,
+    ...splitBrainResolver(downing.sbr, lease),
+    ...(options.plugins ?? []),
+  ];
   let created: CreatedCluster | undefined;
   let server: ManagementServer | undefined;
   let bootstrap: BootstrapHandle | undefined;
@@ -113,7 +135,10 @@ export async function start(options: StartOptions = {}): Promise<MusterNode> {
     logger: logger.child({ component: 'bootstrap' }),
   };
   try {
-    created = await createCluster({ remote, cluster: clusterSettings }, { logger, plugins });
+    created = await createCluster(
+      { remote, cluster: clusterSettings },
+      { logger, plugins, joinConfig: joinConfigOf(config, downing.sbr) },
+    );
     const node = created.node;
     routeOptions.cluster = node;
     server = await startManagement({
@@ -167,11 +192,8 @@ export async function start(options: StartOptions = {}): Promise<MusterNode> {
   const { node } = created;
   const mgmt = server;
   cs.addTask('before-service-unbind', 'stop-bootstrap', () => bootstrap?.stop());
-  addClusterShutdownTasks(cs, node, {
-    exitingCompleted: async () => node.exitingCompleted(),
-    clusterStopped: () => created!.stop(),
-    runWhenDown: clusterSettings.runCoordinatedShutdownWhenDown,
-  });
+  addClusterShutdownTasks(cs, node, csPlugin.hooks());
+  cs.addTask('cluster-shutdown', 'stop-cluster', () => created!.stop());
   // Management keeps answering (/ready turns 500 while leaving) until the cluster part is done.
   cs.addTask('before-actor-system-terminate', 'stop-management', () => mgmt.close());
   cs.addTask('before-actor-system-terminate', 'close-discovery', () => discoveryRegistry.close());
