@@ -1,11 +1,11 @@
-// Randomized bootstrap formations: MUSTER_FORMATIONS in total (default 2,000), split over two files
+// Randomized bootstrap formations: MUSTER_FORMATIONS in total (default 10,000), split over two files
 // so the runner uses both cores; this file runs the first half of the seeds.
-// bench/formation-sim.ts runs 10,000. Every seed must form exactly one cluster, never two.
+// bench/formation-sim.ts prints figures for any count. Every seed must form exactly one cluster, never two.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formationTrial } from './bootstrap-formation.js';
 
-const total = Number(process.env.MUSTER_FORMATIONS ?? 2000);
+const total = Number(process.env.MUSTER_FORMATIONS ?? 10_000);
 const half = Math.ceil(total / 2);
 const [first, last] = [1, half];
 
