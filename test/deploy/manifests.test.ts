@@ -79,6 +79,7 @@ async function checkApplicationConf(mode: string, method: string, env: Record<st
   assert.equal(config.getInt('pekko.management.http.port'), 7626, 'probes and bootstrap use the containerPort of `management`');
   assert.equal(config.getString('pekko.management.cluster.bootstrap.contact-point-discovery.service-name'), env.PEKKO_CLUSTER_BOOTSTRAP_SERVICE_NAME);
   assert.equal(config.getInt('pekko.remote.artery.canonical.port'), 17355);
+  assert.equal(config.getString('pekko.cluster.downing-provider-class'), 'org.apache.pekko.cluster.sbr.SplitBrainResolverProvider');
 }
 
 test('kubernetes-api example: schema-valid Deployment, Role and RoleBinding that fit together', async () => {
@@ -139,5 +140,8 @@ test('Dockerfiles build on node:20-slim and run dist/main.js with the example co
     assert.match(text, /^WORKDIR \/app$/m);
     assert.match(text, /^CMD \["node", "dist\/main\.js", "--config", "\/app\/application\.conf"\]$/m);
     assert.match(text, /^EXPOSE 7626 17355$/m);
+    // reference.conf includes reference/*.conf: both must reach the runtime image
+    assert.match(text, /^COPY --from=build \/src\/package\.json \/src\/reference\.conf \.\/$/m);
+    assert.match(text, /^COPY --from=build \/src\/reference \.\/reference$/m);
   }
 });
