@@ -21,6 +21,10 @@ for (const f of ['contains-lowest', 'started-set']) {
   const rs = byFamily(f);
   console.log(`  ${f}: ${rs.length} runs, ${rs.filter((r) => r.problems.length === 0).length} formed exactly one cluster`);
 }
+console.log(
+  `  runs with a node of another system answering: ${results.filter((r) => r.foreignAnswers > 0).length}; ` +
+    `with new-cluster-enabled off on some node: ${results.filter((r) => r.newClusterDisabled > 0).length}`,
+);
 for (let n = 2; n <= 5; n++) console.log(`  n=${n}: ${results.filter((r) => r.n === n).length} runs`);
 console.log(`exactly one cluster: ${results.length - failed.length}/${results.length}; two or more clusters: ${twoClusters.length}`);
 console.log(`virtual time from calm to all Up: p50 ${Math.round(pct(0.5))} ms, p90 ${Math.round(pct(0.9))} ms, p99 ${Math.round(pct(0.99))} ms, max ${Math.round(times.at(-1) ?? NaN)} ms`);

@@ -3,10 +3,9 @@
 import { systemScheduler, type Random, type Scheduler } from '../clock.js';
 import type { ClusterApi } from '../cluster/api.js';
 import type { BootstrapSettings } from '../config/settings/bootstrap.js';
-import type { ServiceDiscovery } from '../discovery/types.js';
-import type { Logger } from '../logging.js';
 import { formatAddress } from '../address.js';
-import { formatLookup } from '../discovery/types.js';
+import { formatLookup, type ServiceDiscovery } from '../discovery/types.js';
+import type { Logger } from '../logging.js';
 import { formatSelfContactPoint, normalizeBasePath, type SelfContactPoint } from './contact-points.js';
 import { BootstrapCoordinator, type BootstrapStatus, type Prober } from './coordinator.js';
 import { createHttpProber, type HttpProberOptions } from './http-prober.js';

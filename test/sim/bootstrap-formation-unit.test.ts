@@ -21,3 +21,16 @@ test('both discovery families form exactly one cluster; in contains-lowest only 
     }
   }
 });
+
+test('the scenarios include nodes of another system and nodes with new-cluster-enabled off', async () => {
+  let foreign = 0;
+  let disabled = 0;
+  for (let seed = 9100; seed < 9140; seed++) {
+    const r = await formationTrial(seed);
+    assert.deepEqual(r.problems, [], `seed ${seed}`);
+    if (r.foreignAnswers > 0) foreign++;
+    if (r.newClusterDisabled > 0) disabled++;
+  }
+  assert.ok(foreign >= 3, `runs with answers from another system: ${foreign}`);
+  assert.ok(disabled >= 3, `runs with new-cluster-enabled off somewhere: ${disabled}`);
+});

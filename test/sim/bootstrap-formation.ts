@@ -10,7 +10,9 @@
 //    lookup began (nodes start at random times and in random order); lookups fail at random
 //    during the chaotic phase and take up to 300 ms.
 // Probes are dropped (the request hangs until the probing-failure-timeout), slow (up to 4 s, so
-// some time out) or refused while the target has not started yet.
+// some time out) or refused while the target has not started yet. In some runs a node of another
+// system (with a cluster of its own) shows up in answers before the calm point, and nodes other
+// than the lowest may have new-cluster-enabled off.
 import { compareResolvedTarget, formatAddress, type ResolvedTarget } from '../../src/address.js';
 import type { Random } from '../../src/clock.js';
 import { BootstrapCoordinator, type Prober } from '../../src/bootstrap/coordinator.js';
@@ -35,6 +37,10 @@ export interface FormationResult {
   /** Virtual ms from the calm point to all nodes Up in one cluster (undefined if never). */
   readonly formedAfterCalmMs: number | undefined;
   readonly virtualMs: number;
+  /** Probe answers delivered from the node of another system. */
+  readonly foreignAnswers: number;
+  /** Nodes that ran with new-cluster-enabled off. */
+  readonly newClusterDisabled: number;
 }
 
 const MGMT_PORT = 7626;
@@ -100,6 +106,10 @@ interface Plan {
   readonly required: number;
   readonly chaos: { lookupFail: number; empty: number; drop: number; slow: number };
   readonly calm: { drop: number; slow: number };
+  /** Last octet of a node of another system listed before the calm point, if any. */
+  readonly foreign: number | undefined;
+  /** Per node: new-cluster-enabled (always on for the lowest node, which must be able to form). */
+  readonly newClusterEnabled: readonly boolean[];
 }
 
 function plan(rnd: Random, family: Family): Plan {
@@ -108,6 +118,11 @@ function plan(rnd: Random, family: Family): Plan {
   while (octets.length < n) {
     const o = randomInt(rnd, 1, 254);
     if (!octets.includes(o)) octets.push(o);
+  }
+  let foreign: number | undefined;
+  if (rnd() < 0.3) {
+    do foreign = randomInt(rnd, 1, 254);
+    while (octets.includes(foreign));
   }
   const spread = rnd() < 0.3 ? 0 : randomInt(rnd, 0, 12_000);
   const startAt = octets.map(() => randomInt(rnd, 0, spread));
@@ -121,6 +136,8 @@ function plan(rnd: Random, family: Family): Plan {
     required: randomInt(rnd, 1, Math.min(n, 3)),
     chaos: { lookupFail: rnd() * 0.3, empty: rnd() * 0.1, drop: rnd() * 0.3, slow: rnd() * 0.15 },
     calm: { drop: rnd() * 0.03, slow: rnd() * 0.02 },
+    foreign,
+    newClusterEnabled: octets.map(() => rnd() >= 0.25),
   };
 }
 
@@ -137,6 +154,7 @@ export async function formationTrial(seed: number, familyOverride?: Family): Pro
   const work = new AsyncWork();
   const problems: string[] = [];
   const selfJoins: string[] = [];
+  let foreignAnswers = 0;
 
   const targets: ResolvedTarget[] = p.octets.map((o) => ({
     host: `10.0.0.${o}`,
@@ -145,6 +163,13 @@ export async function formationTrial(seed: number, familyOverride?: Family): Pro
   }));
   // The lowest node by the bootstrap order (signed address bytes, or host string without addresses).
   const lowestIndex = targets.reduce((best, t, i) => (compareResolvedTarget(t, targets[best]!) < 0 ? i : best), 0);
+  const foreignHost = p.foreign === undefined ? undefined : `10.0.0.${p.foreign}`;
+  const foreignTarget: ResolvedTarget | undefined =
+    foreignHost === undefined ? undefined : { host: foreignHost, port: MGMT_PORT, ...(p.withAddress && { address: foreignHost }) };
+  const foreignDoc =
+    foreignHost === undefined
+      ? undefined
+      : `{"seedNodes":[{"node":"pekko://other@${foreignHost}:17355","nodeUid":1,"roles":["dc-default"],"status":"Up"}],"selfNode":"pekko://other@${foreignHost}:17355"}`;
 
   const nodes: Array<SimNode | undefined> = p.octets.map(() => undefined);
   const coordinators: Array<BootstrapCoordinator | undefined> = p.octets.map(() => undefined);
@@ -170,6 +195,7 @@ export async function formationTrial(seed: number, familyOverride?: Family): Pro
             // A subset that always contains the lowest node; self may be missing.
             answer = targets.filter((_, j) => j === lowestIndex || random() < 0.6);
           }
+          if (foreignTarget && !quiet && random() < 0.5) answer.push(foreignTarget);
           resolve({ serviceName: lookup.serviceName, addresses: shuffle(answer, random) });
         });
       });
@@ -178,8 +204,16 @@ export async function formationTrial(seed: number, familyOverride?: Family): Pro
 
   const proberFor = (random: Random): Prober => ({
     probe(url) {
-      const target = byHost.get(new URL(url).hostname);
+      const host = new URL(url).hostname;
+      const target = byHost.get(host);
       return new Promise<SeedNodesDocument>((resolve, reject) => {
+        if (host === foreignHost && foreignDoc !== undefined) {
+          return void clock.schedule(randomInt(random, 2, 60), () => {
+            work.settled = true;
+            foreignAnswers++;
+            resolve(parseSeedNodesJson(foreignDoc));
+          });
+        }
         const quiet = calm();
         if (random() < (quiet ? p.calm.drop : p.chaos.drop)) return; // lost: the request hangs
         const slow = random() < (quiet ? p.calm.slow : p.chaos.slow);
@@ -216,11 +250,16 @@ export async function formationTrial(seed: number, familyOverride?: Family): Pro
       },
       joinSeedNodes: (seeds: readonly (typeof address)[]) => {
         if (seeds.some((s) => formatAddress(s) === selfText)) problems.push(`${selfText} passed itself to joinSeedNodes`);
+        if (seeds.some((s) => s.system !== address.system)) problems.push(`${selfText} tried to join another system`);
         node.node.joinSeedNodes(seeds);
       },
     };
     const coordinator = new BootstrapCoordinator({
-      settings: { ...simBootstrapSettings, requiredContactPointNr: p.required },
+      settings: {
+        ...simBootstrapSettings,
+        requiredContactPointNr: p.required,
+        newClusterEnabled: i === lowestIndex || p.newClusterEnabled[i]!,
+      },
       selfContactPoint: { scheme: 'http', host: `10.0.0.${p.octets[i]}`, port: MGMT_PORT, basePath: '' },
       discovery: discoveryFor(forkRandom(random)),
       prober: proberFor(forkRandom(random)),
@@ -271,6 +310,8 @@ export async function formationTrial(seed: number, familyOverride?: Family): Pro
     problems,
     formedAfterCalmMs: formedAt === undefined ? undefined : Math.max(0, formedAt - p.calmAt),
     virtualMs: clock.now(),
+    foreignAnswers,
+    newClusterDisabled: p.newClusterEnabled.filter((on, i) => !on && i !== lowestIndex).length,
   };
 }
 
