@@ -30,7 +30,11 @@ if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 50)) throw new Error(
 if (!Number.isInteger(runs) || runs < 1 || runs > 10) throw new Error('--runs: a whole number from 1 to 10');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length === 0 ? NaN : s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
 const max = (xs: readonly number[]) => Math.max(...xs);
 
 function rssMiB(pid: number): number {
