@@ -30,7 +30,7 @@ export class Metrics {
   });
   readonly gossipMessages = new Counter({
     name: 'muster_gossip_messages_total',
-    help: 'Cluster gossip messages, by direction (sent, received, dropped)',
+    help: 'Cluster messages: gossip sent (full and status), messages received, received messages dropped as invalid',
     labelNames: ['direction'] as const,
     registers: [this.registry],
   });
@@ -60,6 +60,12 @@ export class Metrics {
   });
 
   private readonly phasesSeen = new Set<string>();
+  private readonly collectors: (() => void)[] = [];
+
+  /** Runs `collect` before every scrape, for figures read from elsewhere (e.g. cumulative counters). */
+  addCollector(collect: () => void): void {
+    this.collectors.push(collect);
+  }
 
   /** Replaces the member counts; statuses absent from `counts` read 0 once they were seen. */
   setMembersByStatus(counts: Readonly<Record<string, number>>): void {
@@ -103,6 +109,7 @@ export class Metrics {
 
   /** Prometheus text exposition format. */
   text(): Promise<string> {
+    for (const collect of this.collectors) collect();
     return this.registry.metrics();
   }
 

@@ -26,6 +26,9 @@ import { validateConfig } from './config/validate.js';
 import { DiscoveryRegistry } from './discovery/registry.js';
 import { createLogger, type Logger } from './logging.js';
 import { startBootstrap, type BootstrapHandle } from './bootstrap/start.js';
+import { createHttpProber } from './bootstrap/http-prober.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { collectNodeMetrics, countingDiscovery, countingProber } from './runtime-metrics.js';
 import type { BootstrapStatus } from './bootstrap/coordinator.js';
 import { bootstrapRoutes } from './bootstrap/routes.js';
 import { startManagement, type ManagementServer } from './management/server.js';
@@ -49,6 +52,8 @@ export interface StartOptions extends LoadOptions {
   readonly plugins?: readonly ClusterPlugin[];
   /** The lease lease-majority uses; by default a Kubernetes Lease from pekko.coordination.lease.kubernetes.*. */
   readonly lease?: Lease;
+  /** Where this node's Prometheus metrics are kept (served on /metrics); a fresh registry by default. */
+  readonly metrics?: Metrics;
   /** Run coordinated shutdown on SIGTERM/SIGINT (a second signal forces exit). Default false. */
   readonly handleSignals?: boolean;
   /**
@@ -108,8 +113,10 @@ export async function start(options: StartOptions = {}): Promise<MusterNode> {
   const security = loadSecurity(management.security);
   const bootstrapRoutesOn = management.http.routes.some((r) => r.className === CLUSTER_BOOTSTRAP_ROUTES_CLASS);
   const discoveryRegistry = new DiscoveryRegistry(config, { logger: logger.child({ component: 'discovery' }) });
+  const metrics = options.metrics ?? createMetrics();
   const usesBootstrap = bootstrapSettings.configuredSeedNodes.length === 0;
-  const discovery = usesBootstrap ? discoveryRegistry.select(bootstrapSettings.discoveryMethod).discovery : undefined;
+  const selected = usesBootstrap ? discoveryRegistry.select(bootstrapSettings.discoveryMethod) : undefined;
+  const discovery = selected && countingDiscovery(selected.discovery, selected.name, metrics);
   const failureDetector = readFailureDetectorSettings(config);
   const lease =
     options.lease ??
@@ -145,6 +152,7 @@ export async function start(options: StartOptions = {}): Promise<MusterNode> {
       settings: management,
       cluster: node,
       security,
+      metrics,
       logger: logger.child({ component: 'management' }),
       healthChecks: {
         startup: [...(options.healthChecks?.startup ?? [])],
@@ -164,7 +172,17 @@ export async function start(options: StartOptions = {}): Promise<MusterNode> {
     if (discovery) {
       const selfUri = new URL(server.selfBaseUri);
       const client = createManagementClient(security);
+      const prober = countingProber(
+        createHttpProber({
+          headers: client.headers,
+          ...(security.tls?.ca ? { ca: security.tls.ca } : {}),
+          ...(bootstrapSettings.httpClientCaPath !== undefined && { caPath: bootstrapSettings.httpClientCaPath }),
+          ...(bootstrapSettings.httpClientTlsMaxVersion !== undefined && { tlsMaxVersion: bootstrapSettings.httpClientTlsMaxVersion }),
+        }),
+        metrics,
+      );
       bootstrap = startBootstrap({
+        prober,
         settings: bootstrapSettings,
         discovery,
         cluster: node,
@@ -175,12 +193,12 @@ export async function start(options: StartOptions = {}): Promise<MusterNode> {
           basePath: management.http.basePath,
         },
         logger: logger.child({ component: 'bootstrap' }),
-        proberOptions: { headers: client.headers, ...(security.tls?.ca ? { ca: security.tls.ca } : {}) },
         onDeadline: () => void cs.run(Reasons.ClusterJoinUnsuccessful),
       });
       const running = bootstrap;
       routeOptions.status = () => running.status();
       client.close();
+      cs.addTask('before-service-unbind', 'close-prober', () => prober.close?.());
     }
   } catch (err) {
     await server?.close();
@@ -191,6 +209,7 @@ export async function start(options: StartOptions = {}): Promise<MusterNode> {
 
   const { node } = created;
   const mgmt = server;
+  collectNodeMetrics(metrics, node, () => bootstrap?.status().phase);
   cs.addTask('before-service-unbind', 'stop-bootstrap', () => bootstrap?.stop());
   addClusterShutdownTasks(cs, node, csPlugin.hooks());
   cs.addTask('cluster-shutdown', 'stop-cluster', () => created!.stop());
