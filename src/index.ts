@@ -12,3 +12,6 @@ export { DiscoveryRegistry, createDiscovery } from './discovery/registry.js';
 export * from './discovery/errors.js';
 export type { NamedCheck, HealthCheck } from './management/health.js';
 export type { BootstrapStatus } from './bootstrap/coordinator.js';
+export { startManagement, type RouteProvider, type ManagementServer } from './management/index.js';
+export { createMetrics, defaultMetrics, Metrics } from './metrics.js';
+export { stringifyWithBigInt, parseWithBigInt } from './json.js';
