@@ -72,8 +72,8 @@ export interface MusterNode {
   /** The management server's base URI (as bound) and the one this node advertises. */
   readonly managementUrl: string;
   readonly selfBaseUri: string;
-  /** Why the node has (not yet) joined; undefined when bootstrap is not used (seed-nodes configured). */
-  bootstrapStatus(): BootstrapStatus | undefined;
+  /** Why the node has (not yet) joined; phase `skipped` when pekko.cluster.seed-nodes is set. */
+  bootstrapStatus(): BootstrapStatus;
   /** Runs coordinated shutdown (leave gracefully, then stop everything); resolves when done. */
   shutdown(reason?: ShutdownReason): Promise<ShutdownResult>;
   /** Resolves when coordinated shutdown has finished, whatever started it. */
@@ -169,7 +169,8 @@ export async function start(options: StartOptions = {}): Promise<MusterNode> {
           ]
         : [],
     });
-    if (discovery) {
+    {
+      // With seed-nodes configured bootstrap only logs that it bails out and reports phase `skipped`.
       const selfUri = new URL(server.selfBaseUri);
       const client = createManagementClient(security);
       const prober = countingProber(
@@ -184,7 +185,7 @@ export async function start(options: StartOptions = {}): Promise<MusterNode> {
       bootstrap = startBootstrap({
         prober,
         settings: bootstrapSettings,
-        discovery,
+        ...(discovery ? { discovery } : {}),
         cluster: node,
         selfContactPoint: {
           scheme: selfUri.protocol === 'https:' ? 'https' : 'http',
@@ -209,8 +210,9 @@ export async function start(options: StartOptions = {}): Promise<MusterNode> {
 
   const { node } = created;
   const mgmt = server;
-  collectNodeMetrics(metrics, node, () => bootstrap?.status().phase);
-  cs.addTask('before-service-unbind', 'stop-bootstrap', () => bootstrap?.stop());
+  const boot = bootstrap!;
+  collectNodeMetrics(metrics, node, () => boot.status().phase);
+  cs.addTask('before-service-unbind', 'stop-bootstrap', () => boot.stop());
   addClusterShutdownTasks(cs, node, csPlugin.hooks());
   cs.addTask('cluster-shutdown', 'stop-cluster', () => created!.stop());
   // Management keeps answering (/ready turns 500 while leaving) until the cluster part is done.
@@ -250,7 +252,7 @@ export async function start(options: StartOptions = {}): Promise<MusterNode> {
     selfAddress: node.selfAddress,
     managementUrl: mgmt.url,
     selfBaseUri: mgmt.selfBaseUri,
-    bootstrapStatus: () => bootstrap?.status(),
+    bootstrapStatus: () => boot.status(),
     shutdown: (reason = Reasons.ActorSystemTerminate) => cs.run(reason),
     whenTerminated,
   };
