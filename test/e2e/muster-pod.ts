@@ -17,14 +17,13 @@ export const MANAGEMENT_PORT = 7626;
 export const DNS_SERVICE = 'muster-demo-internal';
 
 /**
- * Pekko keys set only to make scenario steps fast; each keeps its Pekko meaning. The split brain
- * resolver (keep-majority, Pekko's default strategy) decides partitions.
+ * Pekko keys set only to make scenario steps fast; each keeps its Pekko meaning. Everything else,
+ * including the split brain resolver that decides partitions, comes from the example config.
  */
 export const SCENARIO_OVERRIDES = [
   '-Dpekko.management.cluster.bootstrap.contact-point-discovery.stable-margin=2s',
   '-Dpekko.management.cluster.bootstrap.contact-point-discovery.interval=500ms',
   '-Dpekko.management.cluster.bootstrap.contact-point.probe-interval=500ms',
-  '-Dpekko.cluster.downing-provider-class=org.apache.pekko.cluster.sbr.SplitBrainResolverProvider',
   '-Dpekko.cluster.split-brain-resolver.stable-after=4s',
 ];
 

@@ -1,6 +1,6 @@
 // Formation safety: many real cold formations of 5 pods with randomized start delays; counts the
 // runs in which more than one cluster existed at any sampled moment (must be 0).
-// MUSTER_E2E_FORMATIONS (default 3; the soak script runs 50), MUSTER_E2E_FORMATION_MODE
+// MUSTER_E2E_FORMATIONS (default 3; scripts/e2e-soak.mjs runs 50), MUSTER_E2E_FORMATION_MODE
 // (kubernetes-api or kubernetes-dns, default kubernetes-api), MUSTER_E2E_MAX_START_DELAY_MS (3000).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
