@@ -9,7 +9,7 @@ import type { SeedNodesDocument } from '../../src/bootstrap/seed-nodes.js';
 import type { BootstrapSettings } from '../../src/config/settings/bootstrap.js';
 import { DiscoveryTimeoutError } from '../../src/discovery/errors.js';
 import type { Lookup, Resolved, ServiceDiscovery } from '../../src/discovery/types.js';
-import { VirtualScheduler } from '../sim/bootstrap-clock.js';
+import { VirtualClock } from '../sim/virtual-clock.js';
 import { seededRandom } from '../sim/prng.js';
 
 const settings: BootstrapSettings = {
@@ -46,7 +46,7 @@ function capturingLogger() {
 type Answer = readonly ResolvedTarget[] | Error;
 
 /** Discovery whose answer is a function of virtual time; answers arrive after `latencyMs`. */
-function scriptedDiscovery(s: VirtualScheduler, answer: (now: number) => Answer, latencyMs = 10) {
+function scriptedDiscovery(s: VirtualClock, answer: (now: number) => Answer, latencyMs = 10) {
   const lookups: number[] = [];
   const discovery: ServiceDiscovery = {
     lookup(lookup: Lookup) {
@@ -66,7 +66,7 @@ function scriptedDiscovery(s: VirtualScheduler, answer: (now: number) => Answer,
 type ProbeAnswer = { seeds?: string[]; system?: string } | Error | 'hang';
 
 /** Contact points answer by host; each answer arrives after latencyMs unless it hangs. */
-function scriptedProber(s: VirtualScheduler, answer: (host: string, now: number) => ProbeAnswer, latencyMs = 5) {
+function scriptedProber(s: VirtualClock, answer: (host: string, now: number) => ProbeAnswer, latencyMs = 5) {
   const calls: Array<{ url: string; at: number }> = [];
   const prober: Prober = {
     probe(url: string) {
@@ -92,7 +92,7 @@ function fakeCluster(host: string) {
   const selfAddress: Address = { protocol: 'pekko', system: 'sys', host, port: 17355 };
   const calls: Array<{ kind: 'join' | 'joinSeedNodes'; seeds: string[]; at: number }> = [];
   let status: Member['status'] = 'Removed';
-  const api = (s: VirtualScheduler): ClusterApi =>
+  const api = (s: VirtualClock): ClusterApi =>
     ({
       selfAddress,
       selfUniqueAddress: { address: selfAddress, uid: 7n },
@@ -115,7 +115,7 @@ function setup(opts: {
   settings?: Partial<BootstrapSettings>;
   seed?: number;
 }) {
-  const s = new VirtualScheduler();
+  const s = new VirtualClock();
   const log = capturingLogger();
   const d = scriptedDiscovery(s, opts.discovery);
   const p = scriptedProber(s, opts.probe);
@@ -136,10 +136,10 @@ function setup(opts: {
 test('the lowest node self-joins once the discovered set was stable for stable-margin, and then stops', async () => {
   const t = setup({ self: '127.0.0.1', discovery: () => targets('127.0.0.2', '127.0.0.1', '127.0.0.3'), probe: () => ({}) });
   t.coordinator.start();
-  await t.s.runUntil(4999);
+  await t.s.runUntilAsync(4999);
   assert.equal(t.c.calls.length, 0);
   assert.match(t.coordinator.status().reason ?? '', /changed .* ms ago; stable-margin is 5000 ms/);
-  await t.s.runUntil(7000);
+  await t.s.runUntilAsync(7000);
   assert.equal(t.c.calls.length, 1);
   assert.equal(t.c.calls[0]?.kind, 'join');
   assert.deepEqual(t.c.calls[0]?.seeds, ['pekko://sys@127.0.0.1:17355']);
@@ -152,7 +152,7 @@ test('the lowest node self-joins once the discovered set was stable for stable-m
   assert.ok(t.log.markers().includes('pekkoBootstrapJoinSelf'));
   const probesAtJoin = t.p.calls.length;
   const lookupsAtJoin = t.d.lookups.length;
-  await t.s.runUntil(30_000);
+  await t.s.runUntilAsync(30_000);
   assert.equal(t.p.calls.length, probesAtJoin, 'probing stops once joined');
   assert.equal(t.d.lookups.length, lookupsAtJoin, 'lookups stop once joined');
   assert.equal(t.s.pending(), 0);
@@ -166,11 +166,11 @@ test('a node that is not the lowest waits, then joins the seeds a contact point 
     probe: (host, now) => (host === '127.0.0.1' && now >= formedAt ? { seeds: ['pekko://sys@127.0.0.1:17355'] } : {}),
   });
   t.coordinator.start();
-  await t.s.runUntil(8000);
+  await t.s.runUntilAsync(8000);
   assert.equal(t.c.calls.length, 0);
   assert.match(t.coordinator.status().reason ?? '', /not the lowest contact point; expecting \[127\.0\.0\.1:7626\]/);
   formedAt = 8000;
-  await t.s.runUntil(12_000);
+  await t.s.runUntilAsync(12_000);
   assert.equal(t.c.calls.length, 1);
   assert.equal(t.c.calls[0]?.kind, 'joinSeedNodes');
   assert.deepEqual(t.c.calls[0]?.seeds, ['pekko://sys@127.0.0.1:17355']);
@@ -186,7 +186,7 @@ test('reported seeds win before the set is stable and before enough contact poin
     probe: (host) => (host === '127.0.0.3' ? { seeds: ['pekko://sys@127.0.0.9:17355', 'pekko://sys@127.0.0.2:17355'] } : new Error('refused')),
   });
   t.coordinator.start();
-  await t.s.runUntil(100);
+  await t.s.runUntilAsync(100);
   assert.equal(t.c.calls.length, 1);
   // Self is removed from the seed list (joinSeedNodes must never make this node the first seed).
   assert.deepEqual(t.c.calls[0]?.seeds, ['pekko://sys@127.0.0.9:17355']);
@@ -201,14 +201,14 @@ test('failed lookups back off exponentially with jitter after the cap, and block
     settings: { exponentialBackoffRandomFactor: 0 },
   });
   t.coordinator.start();
-  await t.s.runUntil(39_000);
+  await t.s.runUntilAsync(39_000);
   // Lookups at 0, then each failure (+10 ms latency) + interval * 2^failures: 2, 4, 8, 15 s (no jitter here).
   assert.deepEqual(t.d.lookups, [0, 2010, 6020, 14_030, 29_040]);
   assert.equal(t.c.calls.length, 0);
   assert.match(t.coordinator.status().reason ?? '', /the last discovery lookup failed: .*timed out/);
   assert.ok(t.log.markers().includes('pekkoBootstrapResolveFailed'));
   failUntil = 0;
-  await t.s.runUntil(60_000);
+  await t.s.runUntilAsync(60_000);
   // The lookup at 44 050 is the first to succeed; the stable-margin starts from scratch there.
   assert.ok(t.d.lookups.includes(44_050));
   assert.equal(t.c.calls[0]?.kind, 'join');
@@ -221,7 +221,7 @@ test('failed lookups back off exponentially with jitter after the cap, and block
 test('jittered lookup delays stay within interval * 2^n .. * 1.2, capped before the jitter', async () => {
   const t = setup({ self: '127.0.0.1', discovery: () => new Error('dns down'), probe: () => ({}), seed: 99 });
   t.coordinator.start();
-  await t.s.runUntil(120_000);
+  await t.s.runUntilAsync(120_000);
   const gaps = t.d.lookups.slice(1).map((x, i) => x - t.d.lookups[i]! - 10);
   gaps.forEach((g, i) => {
     const base = Math.min(15_000, 1000 * 2 ** (i + 1));
@@ -237,7 +237,7 @@ test('a contact point that stops answering is dropped after probing-failure-time
     probe: (host) => (host === '127.0.0.3' ? new Error('connect ECONNREFUSED') : {}),
   });
   t.coordinator.start();
-  await t.s.runUntil(20_000);
+  await t.s.runUntilAsync(20_000);
   assert.equal(t.c.calls.length, 0);
   const status = t.coordinator.status();
   assert.match(status.reason ?? '', /no recent answer from contact points \[127\.0\.0\.3:7626\]/);
@@ -255,9 +255,9 @@ test('a probe that hangs times out after probing-failure-timeout and ends that c
     probe: (host) => (host === '127.0.0.2' ? 'hang' : {}),
   });
   t.coordinator.start();
-  await t.s.runUntil(3100);
+  await t.s.runUntilAsync(3100);
   assert.equal(t.coordinator.status().probes.find((x) => x.contactPoint === '127.0.0.2:7626'), undefined);
-  await t.s.runUntil(4500);
+  await t.s.runUntilAsync(4500);
   // The hung prober was removed at 3010 and a new one created by the lookup that followed.
   const p = t.coordinator.status().probes.find((x) => x.contactPoint === '127.0.0.2:7626');
   const failure = t.log.lines.find((l) =>
@@ -283,9 +283,9 @@ test('an unchanged discovered set keeps its timestamp whatever the order; a chan
   });
   addThirdAt = 4000;
   t.coordinator.start();
-  await t.s.runUntil(13_000);
+  await t.s.runUntilAsync(13_000);
   assert.equal(t.c.calls.length, 0, 'the third point arrived at ~4 s, so the 10 s margin is not over at 13 s');
-  await t.s.runUntil(16_000);
+  await t.s.runUntilAsync(16_000);
   assert.equal(t.c.calls[0]?.kind, 'join');
   assert.ok(t.c.calls[0]!.at >= 14_000 && t.c.calls[0]!.at <= 15_500, `joined at ${t.c.calls[0]!.at}`);
 });
@@ -297,7 +297,7 @@ test('beyond Pekko: answers from another system are ignored and shown in the sta
     probe: (host) => (host === '127.0.0.1' ? { system: 'other', seeds: ['pekko://other@127.0.0.1:17355'] } : {}),
   });
   t.coordinator.start();
-  await t.s.runUntil(20_000);
+  await t.s.runUntilAsync(20_000);
   assert.equal(t.c.calls.length, 0);
   const p = t.coordinator.status().probes.find((x) => x.contactPoint === '127.0.0.1:7626');
   assert.match(p?.ignoredBecause ?? '', /reports system \[other\], this node's system is \[sys\]/);
@@ -307,7 +307,7 @@ test('beyond Pekko: answers from another system are ignored and shown in the sta
 test('beyond Pekko: an empty lookup never self-joins, even when one contact point is enough', async () => {
   const t = setup({ self: '127.0.0.1', discovery: () => [], probe: () => ({}), settings: { requiredContactPointNr: 0 } });
   t.coordinator.start();
-  await t.s.runUntil(20_000);
+  await t.s.runUntilAsync(20_000);
   assert.equal(t.c.calls.length, 0);
   assert.match(t.coordinator.status().reason ?? '', /discovery returned no contact points/);
 });
@@ -315,7 +315,7 @@ test('beyond Pekko: an empty lookup never self-joins, even when one contact poin
 test('beyond Pekko: self missing from the targets never self-joins and the status says why', async () => {
   const t = setup({ self: 'my-host', discovery: () => targets('127.0.0.1', '127.0.0.2'), probe: () => ({}) });
   t.coordinator.start();
-  await t.s.runUntil(20_000);
+  await t.s.runUntilAsync(20_000);
   assert.equal(t.c.calls.length, 0);
   assert.match(t.coordinator.status().reason ?? '', /my-host:7626.*not among the discovered contact points.*publishNotReadyAddresses/);
 });
@@ -323,7 +323,7 @@ test('beyond Pekko: self missing from the targets never self-joins and the statu
 test('the status snapshot shows the phase, the discovered targets and every probe answer', async () => {
   const t = setup({ self: '127.0.0.2', discovery: () => targets('127.0.0.1', '127.0.0.2'), probe: () => ({}) });
   t.coordinator.start();
-  await t.s.runUntil(2500);
+  await t.s.runUntilAsync(2500);
   const st = t.coordinator.status();
   assert.equal(st.phase, 'bootstrapping');
   assert.equal(st.lookup, 'Lookup(svc,None,Some(tcp))');
@@ -343,13 +343,13 @@ test('a target on this node\'s own remoting port is not probed', async () => {
     probe: () => ({}),
   });
   t.coordinator.start();
-  await t.s.runUntil(3000);
+  await t.s.runUntilAsync(3000);
   assert.ok(t.p.calls.every((c) => !c.url.includes(':17355')));
   assert.equal(t.log.lines.filter((l) => /Misconfiguration detected/.test(String(l['msg']))).length, 1);
 });
 
 test('startBootstrap bails out when pekko.cluster.seed-nodes is set', () => {
-  const s = new VirtualScheduler();
+  const s = new VirtualClock();
   const log = capturingLogger();
   const d = scriptedDiscovery(s, () => targets('127.0.0.1'));
   const h = startBootstrap({
@@ -368,7 +368,7 @@ test('startBootstrap bails out when pekko.cluster.seed-nodes is set', () => {
 });
 
 test('muster.bootstrap.deadline calls onDeadline with the reason when the node is not a member in time', async () => {
-  const s = new VirtualScheduler();
+  const s = new VirtualClock();
   const reasons: string[] = [];
   const h = startBootstrap({
     settings: { ...settings, deadlineMs: 30_000 },
@@ -381,9 +381,9 @@ test('muster.bootstrap.deadline calls onDeadline with the reason when the node i
     random: seededRandom(3),
     onDeadline: (r) => reasons.push(r),
   });
-  await s.runUntil(29_999);
+  await s.runUntilAsync(29_999);
   assert.deepEqual(reasons, []);
-  await s.runUntil(30_000);
+  await s.runUntilAsync(30_000);
   assert.equal(reasons.length, 1);
   assert.match(reasons[0]!, /30000 ms .* not among the discovered contact points/);
   h.stop();
@@ -391,7 +391,7 @@ test('muster.bootstrap.deadline calls onDeadline with the reason when the node i
 });
 
 test('the deadline does not fire for a node that joined in time', async () => {
-  const s = new VirtualScheduler();
+  const s = new VirtualClock();
   const reasons: string[] = [];
   startBootstrap({
     settings: { ...settings, deadlineMs: 30_000 },
@@ -404,14 +404,14 @@ test('the deadline does not fire for a node that joined in time', async () => {
     random: seededRandom(4),
     onDeadline: (r) => reasons.push(r),
   });
-  await s.runUntil(40_000);
+  await s.runUntilAsync(40_000);
   assert.deepEqual(reasons, []);
 });
 
 test('beyond Pekko: a slow answer is as old as its request, so a stale "no cluster" cannot make a second cluster', async () => {
   // X (127.0.0.5) forms a cluster at 6 s without this node in its view. This node (127.0.0.2,
   // lowest) gets X's answers 2.5 s after asking; the answer describes X 10 ms after the request.
-  const s = new VirtualScheduler();
+  const s = new VirtualClock();
   const formedAt = 6000;
   const prober: Prober = {
     probe(url: string) {
@@ -441,7 +441,7 @@ test('beyond Pekko: a slow answer is as old as its request, so a stale "no clust
     logger: capturingLogger().logger,
   });
   coordinator.start();
-  await s.runUntil(20_000);
+  await s.runUntilAsync(20_000);
   // Dated on arrival, the empty answer asked for at ~3.6 s would count as fresh until ~9.1 s and
   // this node would have self-joined at the 7 s tick; dated when sent, it is too old by then.
   assert.equal(c.calls.length, 1);
@@ -450,7 +450,7 @@ test('beyond Pekko: a slow answer is as old as its request, so a stale "no clust
 });
 
 test('a malformed discovery answer counts as a failed lookup and a throwing join is logged, never a crash', async () => {
-  const s = new VirtualScheduler();
+  const s = new VirtualClock();
   const log = capturingLogger();
   let broken = true;
   const discovery: ServiceDiscovery = {
@@ -478,9 +478,9 @@ test('a malformed discovery answer counts as a failed lookup and a throwing join
     logger: log.logger,
   });
   coordinator.start();
-  await s.runUntil(3000);
+  await s.runUntilAsync(3000);
   assert.match(coordinator.status().reason ?? '', /lookup failed: discovery answered without an address list/);
   broken = false;
-  await s.runUntil(30_000);
+  await s.runUntilAsync(30_000);
   assert.ok(log.lines.some((l) => l['msg'] === 'Join decision failed' && l['err'] === 'transport closed'));
 });

@@ -23,7 +23,7 @@ import { silentLogger } from '../../src/logging.js';
 import { seedNodesBody } from '../../src/management/seed-nodes-json.js';
 import { ClusterSim, simAddress, type SimNode } from './cluster-sim.js';
 import { forkRandom, randomInt, seededRandom } from './prng.js';
-import type { VirtualClock } from './virtual-clock.js';
+import { drainPromiseJobs, type VirtualClock } from './virtual-clock.js';
 
 export type Family = 'contains-lowest' | 'started-set';
 
@@ -75,22 +75,15 @@ class AsyncWork {
   settled = false;
 }
 
-/** The earliest pending timer of the simulator's clock (it keeps a min-heap). */
-function nextDue(clock: VirtualClock): number | undefined {
-  // Cancelled timers stay in the heap until popped; running up to their time is harmless.
-  return (clock as unknown as { heap: Array<{ due: number }> }).heap[0]?.due;
-}
-
-const drain = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Advances virtual time timer by timer, letting promise jobs run after any simulated I/O settled. */
 async function drive(clock: VirtualClock, work: AsyncWork, until: number, done: () => boolean): Promise<void> {
   while (clock.now() < until && !done()) {
-    const due = nextDue(clock);
+    const due = clock.nextDue();
     clock.runUntil(due === undefined ? until : Math.min(due, until));
     if (work.settled) {
       work.settled = false;
-      await drain();
+      await drainPromiseJobs();
     }
   }
 }

@@ -8,7 +8,7 @@ import { uniqueAddressKey } from '../../src/address.js';
 import type { StrategySettings } from '../../src/cluster/sbr/strategy.js';
 import type { SbrSettings } from '../../src/config/settings/sbr.js';
 import { randomInt, seededRandom } from './prng.js';
-import { drainPromiseJobs } from './bootstrap-clock.js';
+import { drainPromiseJobs } from './virtual-clock.js';
 import {
   SimLeaseStore,
   createPartitionSim,

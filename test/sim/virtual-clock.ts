@@ -1,6 +1,11 @@
 // A virtual-time Scheduler: timers fire only when the test advances time, in due-time order
-// (ties in scheduling order), so runs are deterministic and take no wall time.
+// (ties in scheduling order), so runs are deterministic and take no wall time. The async runner
+// also lets promise jobs settle after each timer, for code driven by promises (bootstrap's
+// discovery lookups and probes).
 import type { Cancellable, Scheduler } from '../../src/clock.js';
+
+/** Lets every pending promise job (and the jobs those start) run. */
+export const drainPromiseJobs = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 interface Timer {
   due: number;
@@ -59,6 +64,37 @@ export class VirtualClock implements Scheduler {
 
   advance(ms: number): void {
     this.runUntil(this.time + ms);
+  }
+
+  /** Due time of the earliest live timer, if any. */
+  nextDue(): number | undefined {
+    while (this.heap[0]?.cancelled) this.pop();
+    return this.heap[0]?.due;
+  }
+
+  /** Number of live timers. */
+  pending(): number {
+    return this.heap.filter((t) => !t.cancelled).length;
+  }
+
+  /**
+   * Like runUntil, but timer by timer with promise jobs drained after each, so promise chains
+   * started by a timer finish before the next timer fires. Stops early when `stop()` holds.
+   */
+  async runUntilAsync(time: number, stop?: () => boolean): Promise<void> {
+    await drainPromiseJobs();
+    for (;;) {
+      if (stop?.()) return;
+      const due = this.nextDue();
+      if (due === undefined || due > time) break;
+      this.runUntil(due);
+      await drainPromiseJobs();
+    }
+    if (!stop?.()) this.time = Math.max(this.time, time);
+  }
+
+  advanceAsync(ms: number, stop?: () => boolean): Promise<void> {
+    return this.runUntilAsync(this.time + ms, stop);
   }
 
   private push(t: Timer): void {
