@@ -28,12 +28,13 @@ export const SCENARIO_OVERRIDES = [
 ];
 
 /** Why the scenarios cannot run against this checkout, or undefined when the runtime is there. */
-export function runtimeMissingReason(): string | undefined {
-  if (!existsSync(MAIN_JS)) return `${MAIN_JS} does not exist: run \`npm run build\` first`;
-  if (!existsSync(path.join(repoRoot, 'dist', 'runtime.js'))) {
+export function runtimeMissingReason(root = repoRoot): string | undefined {
+  const main = path.join(root, 'dist', 'main.js');
+  if (!existsSync(main)) return `${main} does not exist: run \`npm run build\` first`;
+  if (!existsSync(path.join(root, 'dist', 'runtime.js'))) {
     return 'dist/runtime.js does not exist: the Muster runtime (config -> discovery -> cluster -> management -> bootstrap) is not built or not wired yet';
   }
-  const help = spawnSync(process.execPath, [MAIN_JS, '--help'], { encoding: 'utf8', timeout: 15_000 });
+  const help = spawnSync(process.execPath, [main, '--help'], { encoding: 'utf8', timeout: 15_000 });
   if (help.status !== 0 || !/--config/.test(`${help.stdout}${help.stderr}`)) {
     return `\`node dist/main.js --help\` exited ${help.status} without describing --config: ${help.stderr.slice(0, 500)}`;
   }
