@@ -341,13 +341,17 @@ export class BootstrapCoordinator {
     const timeoutMs = s.probingFailureTimeoutMs;
     const sentAt = this.o.scheduler.now();
     let settled = false;
-    const timeout = this.o.scheduler.schedule(timeoutMs, () => finish(new Error(`request timed out after ${timeoutMs} ms`)));
-    const finish = (result: SeedNodesDocument | Error) => {
+    // A timed-out request failed for its whole duration: judge it at sentAt + timeout, since a
+    // real timer may fire a millisecond before the clock reaches that point.
+    const timeout = this.o.scheduler.schedule(timeoutMs, () =>
+      finish(new Error(`request timed out after ${timeoutMs} ms`), sentAt + timeoutMs),
+    );
+    const finish = (result: SeedNodesDocument | Error, failedAt?: number) => {
       if (settled) return;
       settled = true;
       timeout.cancel();
       if (p.stopped) return;
-      if (result instanceof Error) this.onProbeFailure(p, result);
+      if (result instanceof Error) this.onProbeFailure(p, result, failedAt);
       else this.onProbeSuccess(p, result, sentAt);
     };
     let pending: Promise<SeedNodesDocument>;
@@ -368,8 +372,8 @@ export class BootstrapCoordinator {
     });
   }
 
-  private onProbeFailure(p: ProbeLoop, e: Error): void {
-    const now = this.o.scheduler.now();
+  private onProbeFailure(p: ProbeLoop, e: Error, failedAt?: number): void {
+    const now = Math.max(this.o.scheduler.now(), failedAt ?? 0);
     p.status.lastError = e.message;
     this.o.logger.warn({ probe: p.name }, `Probing [${p.url}] failed due to: ${e.message}`);
     if (now >= p.deadline) {

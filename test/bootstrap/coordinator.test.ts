@@ -10,6 +10,7 @@ import type { BootstrapSettings } from '../../src/config/settings/bootstrap.js';
 import { DiscoveryTimeoutError } from '../../src/discovery/errors.js';
 import type { Lookup, Resolved, ServiceDiscovery } from '../../src/discovery/types.js';
 import { VirtualClock } from '../sim/virtual-clock.js';
+import type { Scheduler } from '../../src/clock.js';
 import { seededRandom } from '../sim/prng.js';
 
 const settings: BootstrapSettings = {
@@ -114,8 +115,13 @@ function setup(opts: {
   probe: (host: string, now: number) => ProbeAnswer;
   settings?: Partial<BootstrapSettings>;
   seed?: number;
+  /** Fire the coordinator's timers 1 ms early, as real timers sometimes do against the clock. */
+  earlyTimers?: boolean;
 }) {
   const s = new VirtualClock();
+  const scheduler: Scheduler = opts.earlyTimers
+    ? { now: () => s.now(), schedule: (d, fn) => s.schedule(Math.max(0, d - 1), fn), scheduleRepeatedly: (i, v, fn) => s.scheduleRepeatedly(i, v, fn) }
+    : s;
   const log = capturingLogger();
   const d = scriptedDiscovery(s, opts.discovery);
   const p = scriptedProber(s, opts.probe);
@@ -126,7 +132,7 @@ function setup(opts: {
     discovery: d.discovery,
     prober: p.prober,
     cluster: c.api(s),
-    scheduler: s,
+    scheduler,
     random: seededRandom(opts.seed ?? 1),
     logger: log.logger,
   });
@@ -266,6 +272,20 @@ test('a probe that hangs times out after probing-failure-timeout and ends that c
   assert.equal(failure?.['probe'], 'contactPointProbe-127.0.0.2-7626');
   assert.ok(p !== undefined);
   assert.ok(t.log.markers().includes('pekkoBootstrapSeedNodesProbingFailed'));
+});
+
+test('one timed-out probe ends its prober even when the timeout timer fires a moment early', async () => {
+  const t = setup({
+    self: '127.0.0.1',
+    discovery: () => targets('127.0.0.1', '127.0.0.2'),
+    probe: (host) => (host === '127.0.0.2' ? 'hang' : {}),
+    earlyTimers: true,
+  });
+  t.coordinator.start();
+  await t.s.runUntilAsync(3100);
+  assert.ok(t.log.markers().includes('pekkoBootstrapSeedNodesProbingFailed'), 'ProbingFailed after the first timeout');
+  const probes = t.p.calls.filter((c) => c.url.includes('127.0.0.2'));
+  assert.equal(probes.length, 1, 'no second probe of the hung contact point before giving up');
 });
 
 test('an unchanged discovered set keeps its timestamp whatever the order; a change restarts the margin', async () => {
