@@ -1,6 +1,8 @@
 // The API server and cluster DNS as pods see them from inside their namespaces.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { netnsUnavailableReason } from './netns.js';
 import { E2eEnvironment } from './environment.js';
 
@@ -24,7 +26,7 @@ req.on('timeout', () => req.destroy(new Error('timeout')));
 req.on('error', (e) => { console.log(JSON.stringify({ error: e.code ?? e.message })); process.exit(0); });
 `;
 
-test('pods reach the API server over TLS with their service-account files; token rotation and outage', { skip }, async () => {
+test('pods reach the API server over TLS with their service-account files; Leases; token rotation and outage', { skip }, async () => {
   const env = await E2eEnvironment.start({ namespace: 'team-a' });
   envs.push(env);
   const { api } = env;
@@ -52,6 +54,17 @@ test('pods reach the API server over TLS with their service-account files; token
   api.rotateToken({ revokeOld: true });
   assert.equal((await list()).status, 200);
 
+  // Lease objects (coordination.k8s.io/v1) live in the same server, with optimistic concurrency.
+  const leases = `https://${api.host}:${api.port}/apis/coordination.k8s.io/v1/namespaces/team-a/leases`;
+  const created = await kube('POST', leases, api, { metadata: { name: 'sbr-lease' }, spec: { holderIdentity: 'pod-1' } });
+  assert.equal(created.status, 201);
+  const rv = (created.body as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
+  const stale = await kube('PUT', `${leases}/sbr-lease`, api, { metadata: { name: 'sbr-lease', resourceVersion: String(Number(rv) - 1) }, spec: { holderIdentity: 'pod-2' } });
+  assert.equal(stale.status, 409);
+  const taken = await kube('PUT', `${leases}/sbr-lease`, api, { metadata: { name: 'sbr-lease', resourceVersion: rv }, spec: { holderIdentity: 'pod-2' } });
+  assert.equal(taken.status, 200);
+  assert.equal(((await kube('GET', `${leases}/sbr-lease`, api)).body as { spec: { holderIdentity: string } }).spec.holderIdentity, 'pod-2');
+
   api.setAvailable(false);
   const down = await list();
   assert.equal(down.status, undefined);
@@ -59,6 +72,18 @@ test('pods reach the API server over TLS with their service-account files; token
   api.setAvailable(true);
   assert.equal((await list()).status, 200, 'back after the outage');
 });
+
+function kube(method: string, url: string, api: E2eEnvironment['api'], body?: unknown): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { method, ca: readFileSync(api.caPath), headers: { authorization: `Bearer ${api.token}`, 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as unknown }));
+    });
+    req.on('error', reject);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
 
 // Resolves through the pod's /etc/resolv.conf. LOOKUP goes through getaddrinfo, which applies the
 // search domains; A and SRV query the nameserver directly with the name as given.
