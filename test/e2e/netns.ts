@@ -216,7 +216,7 @@ export interface NetPod {
 export interface AddPodOptions {
   /** Content of /etc/resolv.conf as seen by processes in this pod. */
   resolvConf?: string;
-  /** Hostname line for /etc/hostname inside the pod (Kubernetes sets it to the pod name). */
+  /** The pod's host name (default: the pod name, as Kubernetes sets it); /etc/hosts maps it to the pod IP. */
   hostname?: string;
 }
 
