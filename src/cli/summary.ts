@@ -17,7 +17,9 @@ export function configSummary(config: Config, options: LoadOptions): string {
   const system = str(config, 'muster.system-name');
   const canonical = `${str(config, 'pekko.remote.artery.canonical.hostname')}:${str(config, 'pekko.remote.artery.canonical.port')}`;
   const management = `${str(config, 'pekko.management.http.hostname')}:${str(config, 'pekko.management.http.port')}`;
-  const method = str(config, 'pekko.discovery.method');
+  // Bootstrap's own discovery-method wins; the special value `pekko.discovery` means the default method.
+  const bootstrapMethod = str(config, 'pekko.management.cluster.bootstrap.contact-point-discovery.discovery-method');
+  const method = bootstrapMethod === 'pekko.discovery' ? str(config, 'pekko.discovery.method') : bootstrapMethod;
   const service = str(config, 'pekko.management.cluster.bootstrap.contact-point-discovery.service-name');
   return (
     `config ok (${source}${overrides}): system "${system}", cluster ${canonical}, ` +

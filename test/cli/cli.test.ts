@@ -54,6 +54,13 @@ describe('muster CLI', { concurrency: 3 }, () => {
       assert.equal(r.stdout.split('\n').filter(Boolean).length, 1);
       assert.match(r.stdout, /^config ok \(application\.conf \+ 1 override\): system "shop", cluster <getHostAddress>:2552, management <hostname>:8558/);
       assert.equal(r.stderr, '');
+      const boot = await cli(
+        ['check-config', '-Dpekko.discovery.method=config', '-Dpekko.management.cluster.bootstrap.contact-point-discovery.discovery-method=pekko-dns'],
+        { cwd: d.dir },
+      );
+      assert.match(boot.stdout, /discovery pekko-dns, /, 'the bootstrap lookup method is what the summary names');
+      const dflt = await cli(['check-config', '-Dpekko.discovery.method=config'], { cwd: d.dir });
+      assert.match(dflt.stdout, /discovery config, /, 'discovery-method = pekko.discovery means the default method');
     } finally {
       d.cleanup();
     }
