@@ -4,22 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FORM, call, sendRaw, start, upCluster } from './_support.js';
+import { seededRandom } from '../sim/prng.js';
 
 const REQUESTS = 10_000;
 const CONCURRENCY = 24;
 const TIME_BUDGET_MS = 150_000;
-
-/** Deterministic PRNG (mulberry32), so a failing case can be replayed from its index. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Gen = (r: () => number, host: string) => Buffer;
 
@@ -134,7 +123,7 @@ test(`fuzz: ${REQUESTS} malformed requests are all answered 4xx and change nothi
     const worker = async () => {
       while (next < REQUESTS && performance.now() - started < TIME_BUDGET_MS) {
         const i = next++;
-        const r = rng(0x5eed + i);
+        const r = seededRandom(0x5eed + i); // replayable from the case index
         const name = names[i % names.length]!;
         const bytes = GENERATORS[name]!(r, host);
         const status = await sendRaw(srv.boundPort, bytes);
