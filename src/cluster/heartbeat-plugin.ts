@@ -11,8 +11,6 @@ import type { ClusterPlugin, ClusterPluginContext } from './plugin.js';
 import type { FailureDetectorSettings } from '../config/settings/failure-detector.js';
 import type { Reachability, ReachabilityStatus } from './reachability.js';
 
-const hostPort = (a: Address): string => `${a.host}:${a.port}`;
-
 export interface ReaperChanges {
   readonly unreachable: UniqueAddress[];
   readonly reachable: UniqueAddress[];
@@ -57,7 +55,7 @@ export class HeartbeatPlugin implements ClusterPlugin {
   private sequenceNr = 0;
   private lastTick: number | undefined;
   private stopped = false;
-  /** host:port of removed incarnations -> virtual time from which they count as quarantined. */
+  /** uniqueAddressKey of removed incarnations -> virtual time from which they count as quarantined. */
   private readonly quarantined = new Map<string, number>();
 
   /**
@@ -92,27 +90,36 @@ export class HeartbeatPlugin implements ClusterPlugin {
       if (this.isQuarantined(m.from)) {
         // Stands in for Artery's quarantine notice: a removed incarnation that still runs learns
         // it is out and downs itself, so two sides that removed each other cannot both survive.
-        ctx.send(m.from, { type: 'Down', address: m.from });
+        // The notice names the uid: a new incarnation at the same host:port never acts on it.
+        ctx.send(m.from.address, { type: 'Quarantined', from: ctx.self, to: m.from });
         return;
       }
-      ctx.send(m.from, { type: 'HeartbeatRsp', from: ctx.self, sequenceNr: m.sequenceNr, creationTime: m.creationTime });
+      ctx.send(m.from.address, { type: 'HeartbeatRsp', from: ctx.self, sequenceNr: m.sequenceNr, creationTime: m.creationTime });
     });
     ctx.onMessage('HeartbeatRsp', (m) => this.sender?.heartbeatRsp(m.from));
+    ctx.onMessage('Quarantined', (m) => {
+      if (this.stopped || !uniqueAddressEquals(m.to, ctx.self) || !ctx.isInitialized()) return;
+      if (!ctx.gossip().members.some((x) => uniqueAddressEquals(x.uniqueAddress, m.from))) return;
+      ctx.logger.warn({ by: uniqueAddressKey(m.from) }, 'This node was quarantined by a member that removed it; downing itself');
+      ctx.down(ctx.self.address);
+    });
     ctx.subscribe((e) => {
       if (e.type !== 'MemberRemoved' || uniqueAddressEquals(e.member.uniqueAddress, ctx.self)) return;
       // As Pekko: quarantine at once after Down, after quarantine-removed-node-after otherwise.
+      // Keyed by uid: only the removed incarnation is quarantined, never a new one at its host:port.
+      const now = ctx.scheduler.now();
       const delay = e.previousStatus === 'Down' ? 0 : ctx.settings.quarantineRemovedNodeAfterMs;
-      this.quarantined.set(hostPort(e.member.uniqueAddress.address), ctx.scheduler.now() + delay);
+      for (const [k, since] of this.quarantined) {
+        if (now - since > ctx.settings.pruneGossipTombstonesAfterMs) this.quarantined.delete(k);
+      }
+      this.quarantined.set(uniqueAddressKey(e.member.uniqueAddress), now + delay);
     });
   }
 
-  /** The sender's host:port belongs to a removed incarnation and to no current member. */
-  private isQuarantined(from: Address): boolean {
-    const since = this.quarantined.get(hostPort(from));
-    if (since === undefined || this.ctx.scheduler.now() < since) return false;
-    const current = this.ctx.gossip().members.some((m) => hostPort(m.uniqueAddress.address) === hostPort(from));
-    if (current) this.quarantined.delete(hostPort(from));
-    return !current;
+  /** The sender is an incarnation this node removed (a new uid at the same host:port is not). */
+  private isQuarantined(from: UniqueAddress): boolean {
+    const since = this.quarantined.get(uniqueAddressKey(from));
+    return since !== undefined && this.ctx.scheduler.now() >= since;
   }
 
   private settings(): FailureDetectorSettings {
@@ -209,7 +216,7 @@ export class HeartbeatPlugin implements ClusterPlugin {
         // Give the receiver a chance to answer; then start its detector's clock regardless.
         ctx.scheduler.schedule(fd.expectedResponseAfterMs, () => this.sender?.expectedFirstHeartbeat(to));
       }
-      ctx.send(to.address, { type: 'Heartbeat', from: ctx.self.address, sequenceNr: this.sequenceNr, creationTime: Math.trunc(now) });
+      ctx.send(to.address, { type: 'Heartbeat', from: ctx.self, sequenceNr: this.sequenceNr, creationTime: Math.trunc(now) });
     }
   }
 

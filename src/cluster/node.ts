@@ -410,7 +410,6 @@ export class ClusterNode implements ClusterApi {
       case 'InitJoin':
       case 'InitJoinAck':
       case 'InitJoinNack':
-      case 'Heartbeat':
         addresses.push(m.from);
         break;
       case 'Join':
@@ -428,8 +427,12 @@ export class ClusterNode implements ClusterApi {
         addresses.push(m.from.address, m.to.address, ...m.gossip.members.map((x) => x.uniqueAddress.address));
         break;
       case 'GossipStatus':
+      case 'Heartbeat':
       case 'HeartbeatRsp':
         addresses.push(m.from.address);
+        break;
+      case 'Quarantined':
+        addresses.push(m.from.address, m.to.address);
         break;
       case 'PrepareForShutdown':
         break;
@@ -440,7 +443,8 @@ export class ClusterNode implements ClusterApi {
   private dispatch(m: ClusterMessage): void {
     switch (m.type) {
       case 'Heartbeat':
-      case 'HeartbeatRsp': {
+      case 'HeartbeatRsp':
+      case 'Quarantined': {
         const h = this.pluginHandlers.get(m.type);
         if (h) h(m as never);
         else this.drop('unhandled', m);

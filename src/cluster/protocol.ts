@@ -60,13 +60,15 @@ export type ClusterMessage =
       readonly version: VectorClock;
       readonly seenDigest: string;
     }
-  | { readonly type: 'Heartbeat'; readonly from: Address; readonly sequenceNr: number; readonly creationTime: number }
+  | { readonly type: 'Heartbeat'; readonly from: UniqueAddress; readonly sequenceNr: number; readonly creationTime: number }
   | {
       readonly type: 'HeartbeatRsp';
       readonly from: UniqueAddress;
       readonly sequenceNr: number;
       readonly creationTime: number;
-    };
+    }
+  /** `from` removed the incarnation `to` (stands in for Artery's quarantine notice); only `to` acts on it. */
+  | { readonly type: 'Quarantined'; readonly from: UniqueAddress; readonly to: UniqueAddress };
 
 export type ClusterMessageType = ClusterMessage['type'];
 
@@ -84,6 +86,7 @@ export const MESSAGE_TYPES: readonly ClusterMessageType[] = [
   'GossipStatus',
   'Heartbeat',
   'HeartbeatRsp',
+  'Quarantined',
 ];
 
 // ---------- wire shapes ----------
@@ -207,9 +210,11 @@ export function toWire(m: ClusterMessage): WireMessage {
     case 'GossipStatus':
       return { ...head, from: wireUnique(m.from), version: Object.fromEntries(m.version), seenDigest: m.seenDigest };
     case 'Heartbeat':
-      return { ...head, from: formatAddress(m.from), sequenceNr: m.sequenceNr, creationTime: m.creationTime };
+      return { ...head, from: wireUnique(m.from), sequenceNr: m.sequenceNr, creationTime: m.creationTime };
     case 'HeartbeatRsp':
       return { ...head, from: wireUnique(m.from), sequenceNr: m.sequenceNr, creationTime: m.creationTime };
+    case 'Quarantined':
+      return { ...head, from: wireUnique(m.from), to: wireUnique(m.to) };
   }
 }
 
@@ -439,7 +444,7 @@ export function validateMessage(value: unknown): ClusterMessage {
     case 'Heartbeat':
       return {
         type,
-        from: address(o.from, 'from'),
+        from: uniqueAddress(o.from, 'from'),
         sequenceNr: int(o.sequenceNr, 'sequenceNr', 0, MAX_COUNTER),
         creationTime: int(o.creationTime, 'creationTime', -MAX_COUNTER, MAX_COUNTER),
       };
@@ -450,6 +455,8 @@ export function validateMessage(value: unknown): ClusterMessage {
         sequenceNr: int(o.sequenceNr, 'sequenceNr', 0, MAX_COUNTER),
         creationTime: int(o.creationTime, 'creationTime', -MAX_COUNTER, MAX_COUNTER),
       };
+    case 'Quarantined':
+      return { type, from: uniqueAddress(o.from, 'from'), to: uniqueAddress(o.to, 'to') };
   }
 }
 

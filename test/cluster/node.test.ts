@@ -269,8 +269,8 @@ test('plugin seam: context, hooks and Heartbeat routing', () => {
   assert.equal(probe.initialized, 1);
   assert.deepEqual(probe.newMembers, ['10.0.0.1', '10.0.0.2']);
   assert.ok(ctx.isInitialized() && ctx.isLeader() && ctx.hasConvergence());
-  ctx.send(A, { type: 'Heartbeat', from: B, sequenceNr: 1, creationTime: 5 });
-  nodes[1]!.node.receive({ type: 'Heartbeat', from: B, sequenceNr: 2, creationTime: 6 });
+  ctx.send(A, { type: 'Heartbeat', from: nodes[1]!.uniqueAddress, sequenceNr: 1, creationTime: 5 });
+  nodes[1]!.node.receive({ type: 'Heartbeat', from: nodes[1]!.uniqueAddress, sequenceNr: 2, creationTime: 6 });
   sim.run(10);
   assert.deepEqual(beats.map((m) => m.type === 'Heartbeat' && m.sequenceNr), [1]);
   assert.equal(nodes[1]!.node.counters.dropped.unhandled, 1, 'no heartbeat plugin on B');

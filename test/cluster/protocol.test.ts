@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseAddress, uniqueAddressKey, type UniqueAddress } from '../../src/address.js';
+import { formatAddress, parseAddress, uniqueAddressKey, type UniqueAddress } from '../../src/address.js';
 import {
   encodeMessage,
   fromWire,
@@ -50,8 +50,9 @@ test('every message type survives toWire/fromWire, uids exact as 64-bit', () => 
     { type: 'ExitingConfirmed', node: c },
     { type: 'GossipEnvelope', from: a, to: b, gossip: g },
     { type: 'GossipStatus', from: a, version: g.version, seenDigest: 'abc' },
-    { type: 'Heartbeat', from: a.address, sequenceNr: 5, creationTime: 123456 },
+    { type: 'Heartbeat', from: a, sequenceNr: 5, creationTime: 123456 },
     { type: 'HeartbeatRsp', from: b, sequenceNr: 5, creationTime: 123456 },
+    { type: 'Quarantined', from: a, to: c },
   ];
   for (const m of messages) {
     const back = roundTrip(m);
@@ -97,7 +98,8 @@ test('malformed messages are rejected with a ProtocolError naming the problem', 
   rejects({ ...join, roles: 'x' }, /roles/);
   rejects({ ...join, roles: new Array(LIMITS.roles + 1).fill('r') }, /more than/);
   rejects({ ...join, appVersion: 'x'.repeat(LIMITS.stringChars + 1) }, /longer than/);
-  const hb = toWire({ type: 'Heartbeat', from: a.address, sequenceNr: 1, creationTime: 1 });
+  const hb = toWire({ type: 'Heartbeat', from: a, sequenceNr: 1, creationTime: 1 });
+  rejects({ ...hb, from: formatAddress(a.address) }, /from/);
   rejects({ ...hb, sequenceNr: -1 }, /out of range/);
   rejects({ ...hb, sequenceNr: 1.5 }, /integer/);
   rejects({ ...hb, sequenceNr: '1' }, /integer/);

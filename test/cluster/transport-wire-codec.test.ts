@@ -19,7 +19,7 @@ test('cluster messages survive encode/decode with exact 64-bit uids', () => {
   const messages: ClusterMessage[] = [
     { type: 'Join', node: b, roles: ['dc-default'], appVersion: '1.0.0' },
     { type: 'GossipEnvelope', from: a, to: b, gossip },
-    { type: 'Heartbeat', from: a.address, sequenceNr: 7, creationTime: 123 },
+    { type: 'Heartbeat', from: a, sequenceNr: 7, creationTime: 123 },
     { type: 'InitJoinNack', from: b.address },
   ];
   for (const m of messages) {
@@ -101,7 +101,7 @@ test('over TCP, invalid cluster messages are dropped and counted while valid one
   await p.reply();
   p.message('{"v":1,"type":"Heartbeat","from":"pekko://sys@127.0.0.9:1","sequenceNr":-1,"creationTime":0}');
   p.message('{"v":1,"type":"Leave"}');
-  p.message(clusterMessageCodec.encode({ type: 'Heartbeat', from: parseAddress('pekko://sys@127.0.0.9:1'), sequenceNr: 1, creationTime: 5 }));
+  p.message(clusterMessageCodec.encode({ type: 'Heartbeat', from: { address: parseAddress('pekko://sys@127.0.0.9:1'), uid: 5n }, sequenceNr: 1, creationTime: 5 }));
   await waitFor('valid heartbeat', () => got.length === 1);
   assert.equal(got[0]?.type, 'Heartbeat');
   assert.equal(t.stats().malformedMessages, 2);

@@ -30,7 +30,7 @@ test('network drops, duplicates, delays and blocks links', () => {
   const b = net.transport(simAddress(2));
   const got: number[] = [];
   b.onMessage((m) => got.push(m.type === 'Heartbeat' ? m.sequenceNr : -1));
-  const hb = (n: number): ClusterMessage => ({ type: 'Heartbeat', from: a.localAddress, sequenceNr: n, creationTime: 0 });
+  const hb = (n: number): ClusterMessage => ({ type: 'Heartbeat', from: { address: a.localAddress, uid: 1n }, sequenceNr: n, creationTime: 0 });
   for (let i = 0; i < 200; i++) a.send(b.localAddress, hb(i));
   clock.advance(9);
   assert.equal(got.length, 0, 'nothing arrives before the minimum delay');
