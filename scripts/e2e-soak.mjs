@@ -9,5 +9,5 @@ const env = {
   MUSTER_E2E_ROLLING_REPEATS: process.env.MUSTER_E2E_ROLLING_REPEATS ?? '20',
   MUSTER_E2E_FORMATIONS: process.env.MUSTER_E2E_FORMATIONS ?? '50',
 };
-const child = spawn(process.execPath, ['scripts/e2e-scenarios.mjs', ...process.argv.slice(2)], { stdio: 'inherit', env });
+const child = spawn(process.execPath, ['scripts/test.mjs', ...(process.argv.length > 2 ? process.argv.slice(2) : ['test/e2e-scenarios'])], { stdio: 'inherit', env });
 child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 1)));
