@@ -45,3 +45,18 @@ export function hasConvergence(s: MembershipState): boolean {
   }
   return true;
 }
+
+/** What keeps convergence from holding (for diagnostics): members yet to see the version, bad unreachable nodes. */
+export function convergenceBlockers(s: MembershipState): { notSeen: string[]; unreachable: string[] } {
+  const g = s.gossip;
+  const mustHaveSeen = isFirstMemberInDc(g) ? BOOTSTRAP_MUST_SEE : LEADER_STATUSES;
+  const notSeen = g.members
+    .filter((m) => mustHaveSeen.has(m.status) && !g.seen.has(memberKey(m)) && !s.exitingConfirmed.has(memberKey(m)))
+    .map(memberKey);
+  const selfKey = nodeKey(s.self);
+  const idx = memberIndex(g);
+  const unreachable = allUnreachableOrTerminated(withoutObservers(g.reachability, downMemberKeys(g)))
+    .map(nodeKey)
+    .filter((k) => k !== selfKey && !s.exitingConfirmed.has(k) && !['Down', 'Exiting'].includes(idx.get(k)?.status ?? 'Removed'));
+  return { notSeen, unreachable };
+}

@@ -17,14 +17,16 @@ export interface ReaperChanges {
 }
 
 /**
- * The reaper's decision: members the detector gives up on become Unreachable in self's row;
- * members self marked Unreachable (never Terminated) whose detector recovered become Reachable.
+ * The reaper's decision: members the detector gives up on become Unreachable in self's row,
+ * except those that confirmed a deliberate exit; members self marked Unreachable (never
+ * Terminated) whose detector recovered become Reachable.
  */
 export function reaperChanges(
   self: UniqueAddress,
   members: readonly Member[],
   reachability: Reachability,
   isAvailable: (node: UniqueAddress) => boolean,
+  exitedDeliberately: (node: UniqueAddress) => boolean = () => false,
 ): ReaperChanges {
   const unreachable: UniqueAddress[] = [];
   const reachable: UniqueAddress[] = [];
@@ -38,11 +40,17 @@ export function reaperChanges(
     if (uniqueAddressEquals(node, self)) continue;
     const status = own.get(uniqueAddressKey(node)) ?? 'Reachable';
     const available = isAvailable(node);
-    if (status === 'Reachable' && !available) unreachable.push(node);
+    if (status === 'Reachable' && !available && !exitedDeliberately(node)) unreachable.push(node);
     else if (status === 'Unreachable' && available) reachable.push(node);
   }
   return { unreachable, reachable };
 }
+
+/**
+ * Leader ticks during which a confirmed exit is not reported unreachable: removal needs one
+ * convergence, normally reached within a few gossip rounds even while other members join or leave.
+ */
+const EXIT_CONFIRMED_GRACE_TICKS = 20;
 
 /** Heartbeats, the failure detector registry and the unreachable-nodes reaper, as one plugin. */
 export class HeartbeatPlugin implements ClusterPlugin {
@@ -57,6 +65,8 @@ export class HeartbeatPlugin implements ClusterPlugin {
   private stopped = false;
   /** uniqueAddressKey of removed incarnations -> virtual time from which they count as quarantined. */
   private readonly quarantined = new Map<string, number>();
+  /** uniqueAddressKey of members that confirmed their exit -> virtual time this node first saw it. */
+  private readonly confirmedSince = new Map<string, number>();
 
   /**
    * `settings` (from readFailureDetectorSettings, which also validates the detector class); by
@@ -182,6 +192,32 @@ export class HeartbeatPlugin implements ClusterPlugin {
     );
   }
 
+  /**
+   * Confirms the exit to every node whose failure detector watches this one (besides the two
+   * leader candidates the node itself tells): they then do not report the stopped process
+   * unreachable while the leader removes it, which would only add gossip versions and delay
+   * convergence (and with it the removal and every other leader action).
+   */
+  onExitingCompleted(): void {
+    const ring = this.sender?.currentRing;
+    if (!ring) return;
+    for (const m of ring.monitorsOf(this.ctx.self)) this.ctx.send(m.address, { type: 'ExitingConfirmed', node: this.ctx.self });
+  }
+
+  /**
+   * A member that confirmed its exit is not reported unreachable for a while: the leader removes
+   * it at the next convergence. After that grace the detector's verdict counts again, so a
+   * removal that never happened (the leaders missed the confirmation) still ends in one.
+   */
+  private exitedDeliberately(node: UniqueAddress): boolean {
+    const since = this.confirmedSince.get(uniqueAddressKey(node));
+    return since !== undefined && this.ctx.scheduler.now() - since < this.confirmedGraceMs();
+  }
+
+  private confirmedGraceMs(): number {
+    return EXIT_CONFIRMED_GRACE_TICKS * this.ctx.settings.leaderActionsIntervalMs;
+  }
+
   onNewMember(address: Address): void {
     this.registry?.remove(address);
   }
@@ -225,7 +261,17 @@ export class HeartbeatPlugin implements ClusterPlugin {
     const g = this.ctx.gossip();
     const dc = this.ctx.settings.selfDataCenter;
     const members = g.members.filter((m) => m.dataCenter === dc);
-    const changes = reaperChanges(this.ctx.self, members, g.reachability, (n) => this.registry.isAvailable(n.address));
+    const now = this.ctx.scheduler.now();
+    const confirmed = this.ctx.exitingConfirmed();
+    for (const k of confirmed) if (!this.confirmedSince.has(k)) this.confirmedSince.set(k, now);
+    for (const k of this.confirmedSince.keys()) if (!confirmed.has(k)) this.confirmedSince.delete(k);
+    const changes = reaperChanges(
+      this.ctx.self,
+      members,
+      g.reachability,
+      (n) => this.registry.isAvailable(n.address),
+      (n) => this.exitedDeliberately(n),
+    );
     if (changes.unreachable.length > 0) {
       this.ctx.logger.warn({ nodes: changes.unreachable.map(uniqueAddressKey) }, 'Marking node(s) as UNREACHABLE');
       this.ctx.markUnreachable(changes.unreachable);

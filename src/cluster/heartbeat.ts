@@ -63,6 +63,12 @@ export class HeartbeatRing {
     return picked;
   }
 
+  /** The nodes that heartbeat `node` (whose failure detectors watch it), in ring order. */
+  monitorsOf(node: UniqueAddress): UniqueAddress[] {
+    const k = uniqueAddressKey(node);
+    return this.nodes.filter((n) => uniqueAddressKey(n) !== k && this.receivers(n).some((r) => uniqueAddressKey(r) === k));
+  }
+
   myReceivers(): ReadonlySet<string> {
     this.cachedMyReceivers ??= new Set(this.receivers(this.self).map(uniqueAddressKey));
     return this.cachedMyReceivers;

@@ -21,7 +21,7 @@ import type {
   Member,
   SubscribeOptions,
 } from './api.js';
-import { hasConvergence, type MembershipState } from './convergence.js';
+import { convergenceBlockers, hasConvergence, type MembershipState } from './convergence.js';
 import { diffEvents } from './events.js';
 import {
   emptyGossip,
@@ -300,6 +300,7 @@ export class ClusterNode implements ClusterApi {
         for (const to of [first, second]) {
           if (to) this.send(to.address, { type: 'ExitingConfirmed', node: this.selfUniqueAddress });
         }
+        this.notifyPlugins((p) => p.onExitingCompleted?.());
       }
       this.stop('exited');
     });
@@ -333,6 +334,7 @@ export class ClusterNode implements ClusterApi {
         this.shutdownHandler = h;
       },
       exitingCompleted: () => this.exitingCompleted(),
+      exitingConfirmed: () => this.exitingConfirmed,
     };
   }
 
@@ -477,8 +479,9 @@ export class ClusterNode implements ClusterApi {
       case 'PrepareForShutdown':
         return this.handlePrepareForShutdown();
       case 'ExitingConfirmed':
-        if (findMember(this.gossip, m.node)) this.exitingConfirmed.add(nodeKey(m.node));
-        else this.drop('unknownSender', m);
+        if (!findMember(this.gossip, m.node)) return this.drop('unknownSender', m);
+        if (!this.exitingConfirmed.has(nodeKey(m.node))) this.logger.info({ node: formatAddress(m.node.address) }, 'Exiting confirmed');
+        this.exitingConfirmed.add(nodeKey(m.node));
         return;
       case 'GossipEnvelope':
         return this.handleGossip(m.from, m.to, m.gossip);
@@ -924,6 +927,9 @@ export class ClusterNode implements ClusterApi {
       );
     } else {
       this.ticksWithoutConvergence++;
+      if (this.logger.isLevelEnabled('debug')) {
+        this.logger.debug({ ticks: this.ticksWithoutConvergence, ...convergenceBlockers(state) }, 'Leader: no convergence');
+      }
       if (this.ticksWithoutConvergence === 20 || (this.ticksWithoutConvergence > 20 && this.ticksWithoutConvergence % 60 === 20)) {
         this.logger.info({ ticks: this.ticksWithoutConvergence }, "Leader can't perform its duties: no convergence");
       }

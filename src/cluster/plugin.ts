@@ -53,6 +53,8 @@ export interface ClusterPluginContext {
   onShutdownRequested(handler: (reason: ClusterShutdownReason) => void): void;
   /** Ends the exiting phase: marks seen, confirms the exit to the next leaders, stops the node. */
   exitingCompleted(): void;
+  /** uniqueAddressKeys of members that confirmed their exit to this node (spec 7.2). */
+  exitingConfirmed(): ReadonlySet<string>;
 }
 
 export interface ClusterPlugin {
@@ -63,6 +65,8 @@ export interface ClusterPlugin {
   onInitialized?(): void;
   /** A member new to this node (Join admitted or learnt by gossip): forget failure-detector history. */
   onNewMember?(address: Address): void;
+  /** The node finished its exiting tasks and is about to stop (its gossip is still current). */
+  onExitingCompleted?(): void;
   /** The node's cluster subsystem stopped (removed, downed, or shut down). */
   onStopped?(): void;
 }

@@ -35,6 +35,13 @@ test('with more nodes the receivers are the next 9 clockwise, wrapping', () => {
   const counts = new Map<string, number>();
   for (const s of nodes) for (const r of ring.receivers(s)) counts.set(uniqueAddressKey(r), (counts.get(uniqueAddressKey(r)) ?? 0) + 1);
   for (const n of nodes) assert.equal(counts.get(uniqueAddressKey(n)), 9);
+  // monitorsOf is the inverse: the 9 nodes counter-clockwise from a node heartbeat it.
+  assert.deepEqual(ports(ring.monitorsOf(nodes[3]!)), ports([...nodes.slice(0, 3), ...nodes.slice(9)]));
+  for (const n of nodes) {
+    for (const mon of ring.monitorsOf(n)) assert.ok(ring.receivers(mon).some((r) => uniqueAddressKey(r) === uniqueAddressKey(n)));
+  }
+  const small = new HeartbeatRing(nodes[0]!, nodes.slice(0, 4), none, 9);
+  assert.deepEqual(ports(small.monitorsOf(nodes[2]!)), ports([nodes[0]!, nodes[1]!, nodes[3]!]));
 });
 
 test('unreachable nodes on the way are included but not counted', () => {
@@ -119,4 +126,8 @@ test('reaper: detector verdicts become edits of self row only; Terminated is nev
   assert.deepEqual(ports(r.unreachable), [2551, 2554], 'a and d are not available and self has no record of them');
   assert.deepEqual(ports(r.reachable), [2552], 'b recovered; c stays Terminated');
   assert.deepEqual(reaperChanges(self, [m(self)], reach, () => false), { unreachable: [], reachable: [] });
+  // A member that confirmed its exit is not reported, however its detector looks.
+  const exited = new Set([uniqueAddressKey(d)]);
+  const r2 = reaperChanges(self, [self, a, b, c, d].map(m), reach, (n) => !down.has(uniqueAddressKey(n)), (n) => exited.has(uniqueAddressKey(n)));
+  assert.deepEqual(ports(r2.unreachable), [2551]);
 });
