@@ -309,14 +309,22 @@ export class TcpTransport<M> implements Transport<M> {
     if (this.closed) return;
     this.closed = true;
     const serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    // Messages already written (e.g. a final ExitingConfirmed) get a short time to reach the peer.
+    // Messages already written (e.g. a final ExitingConfirmed) get a short time to reach the peer,
+    // and so do messages queued for a peer whose connection is still being set up: its handshake
+    // may complete within that time (the reply handler then writes them and ends the socket).
     const draining: Promise<void>[] = [];
     const ending: Socket[] = [];
     for (const out of this.outbound.values()) {
       out.timer?.cancel();
-      out.queue.length = 0;
       const socket = out.socket;
+      const settingUp = out.state === 'connecting' && out.queue.length > 0;
+      if (!settingUp) out.queue.length = 0;
       if (!socket) continue;
+      if (settingUp) {
+        draining.push(new Promise<void>((resolve) => socket.once('close', () => resolve())));
+        ending.push(socket);
+        continue;
+      }
       if (out.state !== 'ready') {
         socket.destroy();
         continue;
@@ -496,7 +504,17 @@ export class TcpTransport<M> implements Transport<M> {
         out.state = 'ready';
         out.failures = 0;
         out.notBefore = 0;
-        this.flush(out);
+        if (this.closed) {
+          // close() let this handshake finish: deliver what was queued before it, then end.
+          for (const frame of out.queue.splice(0)) {
+            this.counters.framesOut++;
+            this.counters.bytesOut += frame.length;
+            socket.write(frame);
+          }
+          socket.end();
+        } else {
+          this.flush(out);
+        }
       }
     });
     socket.on('error', (err) => fail(err.message));

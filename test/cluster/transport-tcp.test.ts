@@ -364,3 +364,13 @@ test('canonical port 0 advertises the port actually bound; peers reach the bind 
   p.message('{"n":1,"text":"via bind address"}');
   await waitFor('delivered', () => got.length === 1);
 });
+
+test('close() still delivers messages queued for a peer whose connection was being set up', async () => {
+  const a = await node('127.0.0.1');
+  const b = await node('127.0.0.1');
+  // No connection to b exists yet: the send starts one, and close() follows at once.
+  a.t.send(b.t.localAddress, { n: 7, text: 'last words' });
+  await a.t.close();
+  await waitFor('delivered after close', () => b.got.length === 1);
+  assert.equal(b.got[0]?.text, 'last words');
+});
