@@ -17,11 +17,15 @@ export function differentViewProbability(clusterSize: number, probability: numbe
   return probability - k * (probability - probability / 10);
 }
 
-/** Members self may gossip to: not self, not marked Unreachable/Terminated by self. */
-export function validGossipTargets(g: Gossip, self: UniqueAddress): Member[] {
+/**
+ * Members self may gossip to: not self, not marked Unreachable/Terminated by self, and not a
+ * member that confirmed its exit to self (its cluster subsystem has stopped; as it never sees
+ * a new version it would otherwise attract most of the rounds that prefer a different view).
+ */
+export function validGossipTargets(g: Gossip, self: UniqueAddress, exited: ReadonlySet<string> = new Set()): Member[] {
   const selfKey = nodeKey(self);
   const flagged = new Set(unreachableFrom(g.reachability, self).map(nodeKey));
-  return g.members.filter((m) => memberKey(m) !== selfKey && !flagged.has(memberKey(m)));
+  return g.members.filter((m) => memberKey(m) !== selfKey && !flagged.has(memberKey(m)) && !exited.has(memberKey(m)));
 }
 
 export function selectGossipTarget(
@@ -30,8 +34,9 @@ export function selectGossipTarget(
   random: () => number,
   probability: number,
   reduceAt: number,
+  exited: ReadonlySet<string> = new Set(),
 ): Member | undefined {
-  const valid = validGossipTargets(g, self);
+  const valid = validGossipTargets(g, self, exited);
   if (valid.length === 0) return undefined;
   let pool = valid;
   if (random() < differentViewProbability(g.members.length, probability, reduceAt)) {

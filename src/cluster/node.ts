@@ -841,6 +841,7 @@ export class ClusterNode implements ClusterApi {
       this.random,
       this.settings.gossipDifferentViewProbability,
       this.settings.reduceGossipDifferentViewProbability,
+      this.exitingConfirmed,
     );
     if (!target) return;
     if (this.gossip.seen.has(memberKey(target))) this.gossipStatusTo(target.uniqueAddress);

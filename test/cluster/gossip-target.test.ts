@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { differentViewProbability, randomSample, selectGossipTarget, validGossipTargets } from '../../src/cluster/gossip-target.js';
+import { uniqueAddressKey } from '../../src/address.js';
 import { changeReachability } from '../../src/cluster/reachability.js';
 import { seededRandom } from '../sim/prng.js';
 import { gossipOf, member, node } from './helpers.js';
@@ -28,6 +29,14 @@ test('with probability 1 the choice is among members that have not seen the vers
   const hosts = new Set(Array.from({ length: 200 }, () => selectGossipTarget(g, a!, rnd, 0, 400)?.uniqueAddress.address.host));
   assert.deepEqual([...hosts].sort(), ['10.0.0.2', '10.0.0.3', '10.0.0.4']);
   assert.equal(selectGossipTarget(gossipOf([member(a!, 'Up')]), a!, rnd, 1, 400), undefined);
+});
+
+test('a member that confirmed its exit is no target, even though it never sees a new version', () => {
+  const g = gossipOf([member(a!, 'Up'), member(b!, 'Up'), member(c!, 'Up'), member(d!, 'Exiting')], [a!, b!]);
+  const exited = new Set([uniqueAddressKey(d!)]);
+  assert.deepEqual(validGossipTargets(g, a!, exited).map((m) => m.uniqueAddress.address.host), ['10.0.0.2', '10.0.0.3']);
+  const rnd = seededRandom(5);
+  for (let i = 0; i < 50; i++) assert.equal(selectGossipTarget(g, a!, rnd, 1, 400, exited)?.uniqueAddress.address.host, '10.0.0.3');
 });
 
 test('randomSample picks distinct elements, at most n', () => {
