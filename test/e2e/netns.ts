@@ -36,6 +36,18 @@ export function netnsUnavailableReason(): string | undefined {
   return undefined;
 }
 
+/** Why one-way blocks cannot be made here (they need iptables), or undefined when they can. */
+export function iptablesUnavailableReason(): string | undefined {
+  const netns = netnsUnavailableReason();
+  if (netns) return netns;
+  try {
+    execFileSync('iptables', ['--version'], { stdio: 'ignore' });
+  } catch {
+    return 'the `iptables` command (Debian package iptables) is not installed';
+  }
+  return undefined;
+}
+
 export async function ip(args: string[], input?: string): Promise<string> {
   if (input === undefined) {
     const { stdout } = await execFileP('ip', args);
@@ -265,6 +277,8 @@ export class PodNetwork {
   private lastHost = FIRST_HOST - 1;
   private vethSeq = 0;
   private readonly cut = new Set<string>();
+  /** One-way iptables drops, `from|to`. */
+  private readonly blocked = new Set<string>();
   private destroyed = false;
 
   private constructor(
@@ -383,6 +397,7 @@ export class PodNetwork {
     if (!p) return;
     this.pods.delete(name);
     for (const key of [...this.cut]) if (key.split('|').includes(name)) this.cut.delete(key);
+    for (const key of [...this.blocked]) if (key.split('|').includes(name)) this.blocked.delete(key);
     killPod(p);
     ipSyncQuiet(['netns', 'del', p.ns]);
     ipSyncQuiet(['link', 'del', p.hostVeth]);
@@ -404,11 +419,31 @@ export class PodNetwork {
     }
   }
 
-  /** Restores every link cut by partition(). */
+  /**
+   * Drops packets from one pod to another only (iptables INPUT rule in the receiver's namespace);
+   * the other direction still flows, so the receiver's TCP answers reach a sender whose own packets
+   * are lost. heal() removes it.
+   */
+  async block(from: string, to: string): Promise<void> {
+    const src = this.pods.get(from);
+    const dst = this.pods.get(to);
+    if (!src || !dst) throw new Error(`unknown pod ${src ? to : from}`);
+    await execFileP('ip', ['netns', 'exec', dst.ns, 'iptables', '-w', '-A', 'INPUT', '-s', src.ip, '-j', 'DROP']);
+    this.blocked.add(`${from}|${to}`);
+  }
+
+  /** Restores every link cut by partition() and every one-way block(). */
   async heal(): Promise<void> {
     for (const key of [...this.cut]) {
       const [from, to] = key.split('|') as [string, string];
       await this.setPeerDrop(from, to, false);
+    }
+    for (const key of [...this.blocked]) {
+      const [from, to] = key.split('|') as [string, string];
+      this.blocked.delete(key);
+      const src = this.pods.get(from);
+      const dst = this.pods.get(to);
+      if (src && dst) await execFileP('ip', ['netns', 'exec', dst.ns, 'iptables', '-w', '-D', 'INPUT', '-s', src.ip, '-j', 'DROP']).catch(() => undefined);
     }
   }
 
