@@ -26,12 +26,14 @@ import { diffEvents } from './events.js';
 import {
   emptyGossip,
   findMember,
+  keepDownAndRemoved,
   markAsDown,
   memberByAddress,
   memberIndex,
   memberKey,
   mergeGossip,
   seenDigest,
+  sameContent,
   seenMembers,
   stamp,
   updateMembers,
@@ -871,8 +873,15 @@ export class ClusterNode implements ClusterApi {
     let talkBack: boolean;
     switch (compareClocks(remote.version, local.version)) {
       case 'Same':
-        next = withSeenUnion(remote, local.seen);
-        talkBack = !this.exitingTasksInProgress && !remoteSeenSelf;
+        // Equal clocks with different content happen once clock entries of removed nodes are
+        // pruned; adopting either side would silently undo the other's changes (a Down, say).
+        if (sameContent(remote, local)) {
+          next = withSeenUnion(remote, local.seen);
+          talkBack = !this.exitingTasksInProgress && !remoteSeenSelf;
+        } else {
+          next = this.stamped(mergeGossip(local, remote, this.wallClock()));
+          talkBack = true;
+        }
         break;
       case 'Before':
         next = local;
@@ -883,9 +892,16 @@ export class ClusterNode implements ClusterApi {
         talkBack = !this.exitingTasksInProgress && !remoteSeenSelf;
         break;
       case 'Concurrent':
-        next = mergeGossip(local, remote);
+        next = mergeGossip(local, remote, this.wallClock());
         talkBack = true;
         break;
+    }
+    const floored = keepDownAndRemoved(local, next);
+    if (floored !== next) {
+      // The remote view still has a member this node holds as Down, or one it removed: keep
+      // them Down/removed and publish that as a new version (a uid never comes back).
+      next = this.stamped(floored);
+      talkBack = true;
     }
     if (!this.exitingTasksInProgress) next = withSeen(next, this.selfUniqueAddress);
     if (this.plugins.some((p) => p.onNewMember)) {

@@ -1,0 +1,80 @@
+// Deterministic regressions for the split-brain and resurrection defects of issue 12 that are
+// best replayed message by message on a real ClusterNode (the fault schedules that first showed
+// them are scenario files in test/sim/scenarios/, run by test/sim/scenarios.test.ts).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { uniqueAddressKey } from '../../src/address.js';
+import type { Member } from '../../src/cluster/api.js';
+import { statusOf, type Gossip } from '../../src/cluster/gossip.js';
+import { clockKey, compareClocks, increment, pruneClock } from '../../src/cluster/vector-clock.js';
+import { ClusterSim, simAddress, type SimNode } from '../sim/cluster-sim.js';
+
+/** Three nodes all Up; node 3 then crashes and node 1 marks it Down (no failure detector, so it stays Down). */
+function threeWithDownedThird(): { sim: ClusterSim; n1: SimNode; n2: SimNode; x: SimNode } {
+  const sim = new ClusterSim({ seed: 5, codec: 'none' });
+  const seeds = [simAddress(1)];
+  const [n1, n2, x] = [1, 2, 3].map((i) => sim.start(simAddress(i), seeds)) as [SimNode, SimNode, SimNode];
+  assert.ok(sim.runUntil(() => sim.allUp(), 30_000) !== undefined, 'formed');
+  sim.kill(x);
+  n1.node.down(x.address);
+  assert.equal(statusOf(n1.node.currentGossip(), x.uniqueAddress), 'Down');
+  return { sim, n1, n2, x };
+}
+
+function withStatusUnchecked(g: Gossip, who: SimNode, status: Member['status']): Gossip {
+  return { ...g, members: g.members.map((m) => (uniqueAddressKey(m.uniqueAddress) === uniqueAddressKey(who.uniqueAddress) ? { ...m, status } : m)) };
+}
+
+function deliver(to: SimNode, from: SimNode, gossip: Gossip): void {
+  to.node.receive({ type: 'GossipEnvelope', from: from.uniqueAddress, to: to.uniqueAddress, gossip });
+}
+
+test('B: a gossip with the same clock but the Down member still Up does not undo the Down', () => {
+  const { sim, n1, n2, x } = threeWithDownedThird();
+  const local = n1.node.currentGossip();
+  const stale = withStatusUnchecked(local, x, 'Up');
+  assert.equal(compareClocks(stale.version, local.version), 'Same');
+  deliver(n1, n2, stale);
+  assert.equal(statusOf(n1.node.currentGossip(), x.uniqueAddress), 'Down');
+  assert.equal(compareClocks(n1.node.currentGossip().version, local.version), 'After', 'the corrected view is a new version');
+  assert.deepEqual(sim.violations, []);
+});
+
+test('B: a concurrent gossip without the Down member does not drop it, so an older gossip cannot bring the uid back', () => {
+  const { sim, n1, n2, x } = threeWithDownedThird();
+  const local = n1.node.currentGossip();
+  const n1Key = clockKey(n1.uniqueAddress);
+  const n2Key = clockKey(n2.uniqueAddress);
+  // n2 never heard of the Down and (in its view) x is gone: concurrent with n1's version.
+  const without: Gossip = {
+    ...local,
+    members: local.members.filter((m) => uniqueAddressKey(m.uniqueAddress) !== uniqueAddressKey(x.uniqueAddress)),
+    seen: new Set(),
+    version: increment(pruneClock(local.version, n1Key), n2Key),
+  };
+  assert.equal(compareClocks(without.version, local.version), 'Concurrent');
+  deliver(n1, n2, without);
+  assert.equal(statusOf(n1.node.currentGossip(), x.uniqueAddress), 'Down', 'one-sided Down is kept');
+  // A still older, concurrent gossip that carries x as Up.
+  const stale: Gossip = { ...withStatusUnchecked(local, x, 'Up'), seen: new Set(), version: increment(without.version, n2Key) };
+  assert.equal(compareClocks(stale.version, n1.node.currentGossip().version), 'Concurrent');
+  deliver(n1, n2, stale);
+  assert.equal(statusOf(n1.node.currentGossip(), x.uniqueAddress), 'Down');
+  assert.deepEqual(sim.violations, []);
+});
+
+test('B: a uid tombstoned here is not re-admitted by a gossip that still lists it', () => {
+  const sim = new ClusterSim({ seed: 9, codec: 'none', settings: { downingProviderClass: '' } });
+  const seeds = [simAddress(1)];
+  const [n1, n2, x] = [1, 2, 3].map((i) => sim.start(simAddress(i), seeds)) as [SimNode, SimNode, SimNode];
+  assert.ok(sim.runUntil(() => sim.allUp(), 30_000) !== undefined);
+  const before = n1.node.currentGossip();
+  x.node.leave(x.address);
+  assert.ok(sim.runUntil(() => !n1.node.currentGossip().members.some((m) => uniqueAddressKey(m.uniqueAddress) === uniqueAddressKey(x.uniqueAddress)), 30_000) !== undefined);
+  assert.ok(n1.node.currentGossip().tombstones.has(uniqueAddressKey(x.uniqueAddress)));
+  // n2's old view (x Up) with a clock that looks concurrent.
+  const stale: Gossip = { ...before, seen: new Set(), version: increment(increment(before.version, clockKey(n2.uniqueAddress)), clockKey(n2.uniqueAddress)) };
+  deliver(n1, n2, { ...stale, version: increment(pruneClock(stale.version, clockKey(n1.uniqueAddress)), clockKey(n2.uniqueAddress)) });
+  assert.equal(statusOf(n1.node.currentGossip(), x.uniqueAddress), 'Removed');
+  assert.deepEqual(sim.violations, []);
+});
