@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { uniqueAddressKey } from '../../src/address.js';
 import type { Member } from '../../src/cluster/api.js';
 import { statusOf, type Gossip } from '../../src/cluster/gossip.js';
+import { decide, type SbrView } from '../../src/cluster/sbr/strategy.js';
 import { clockKey, compareClocks, increment, pruneClock } from '../../src/cluster/vector-clock.js';
 import { ClusterSim, simAddress, type SimNode } from '../sim/cluster-sim.js';
 
@@ -77,4 +78,31 @@ test('B: a uid tombstoned here is not re-admitted by a gossip that still lists i
   deliver(n1, n2, { ...stale, version: increment(pruneClock(stale.version, clockKey(n1.uniqueAddress)), clockKey(n2.uniqueAddress)) });
   assert.equal(statusOf(n1.node.currentGossip(), x.uniqueAddress), 'Removed');
   assert.deepEqual(sim.violations, []);
+});
+
+test('C: keep-oldest re-check takes the oldest from Up/Leaving members only; a Joining member cannot stand in for it', () => {
+  // Every Up member is Leaving: o (oldest, reachable) and p (unreachable); j is Joining and reachable.
+  // The first count keeps this side (oldest here, not alone); the re-check without Leaving has no
+  // member left, so the answer must be DownAll, not "keep j's side".
+  const ua = (i: number) => ({ address: { ...simAddress(i), system: 'sys' }, uid: BigInt(i) });
+  const [o, p, j] = [ua(1), ua(2), ua(3)];
+  const m = (u: typeof o, status: Member['status'], upNumber: number): Member => ({
+    uniqueAddress: u,
+    status,
+    roles: ['dc-default'],
+    upNumber,
+    appVersion: '1.0.0',
+    dataCenter: 'default',
+  });
+  const members = [m(o, 'Leaving', 1), m(p, 'Leaving', 2), m(j, 'Joining', 2147483647)];
+  const view: SbrView = {
+    self: o,
+    selfDataCenter: 'default',
+    members,
+    unreachable: new Set([uniqueAddressKey(p)]),
+    records: [{ observer: o, subject: p }],
+    seenBy: new Set(),
+  };
+  assert.equal(decide({ name: 'keep-oldest', downIfAlone: true, role: '' }, view).type, 'DownAll');
+  assert.equal(decide({ name: 'keep-oldest', downIfAlone: false, role: '' }, view).type, 'DownAll');
 });

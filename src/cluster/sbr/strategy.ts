@@ -206,13 +206,16 @@ function keepOldest(v: SbrView, downIfAlone: boolean, role: string): Decision {
   if (ms.length === 0) return DownAll;
   const d = oldestDecision(!isUnreachable(v, ms[0] as Member), reachableCount(v, ms), unreachableCount(v, ms), downIfAlone);
   if (d.type !== 'DownUnreachable') return d;
-  // Edge re-check: a Leaving oldest may already be gone on the other side.
-  const ms2 = countedMembers(v, role, { byAge: true, excludingPossiblyExiting: true, includingPossiblyUp: downIfAlone });
+  // Edge re-check: a Leaving oldest may already be gone on the other side. The oldest (and
+  // whether anyone is left) comes from the spec's `members` only; Joining/WeaklyUp members,
+  // which may be Up over there, count towards the alone test when down-if-alone is on.
+  const ms2 = countedMembers(v, role, { byAge: true, excludingPossiblyExiting: true });
   if (ms2.length === 0) return DownAll;
+  const counted = countedMembers(v, role, { excludingPossiblyExiting: true, includingPossiblyUp: downIfAlone });
   const again = oldestDecision(
     !isUnreachable(v, ms2[0] as Member),
-    reachableCount(v, ms2),
-    unreachableCount(v, ms2),
+    reachableCount(v, counted),
+    unreachableCount(v, counted),
     downIfAlone,
   );
   return again.type === 'DownUnreachable' ? d : DownAll;
