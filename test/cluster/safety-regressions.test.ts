@@ -106,3 +106,18 @@ test('C: keep-oldest re-check takes the oldest from Up/Leaving members only; a J
   assert.equal(decide({ name: 'keep-oldest', downIfAlone: true, role: '' }, view).type, 'DownAll');
   assert.equal(decide({ name: 'keep-oldest', downIfAlone: false, role: '' }, view).type, 'DownAll');
 });
+
+test('D: a converged leader prunes old tombstones even when it has nothing else to do', () => {
+  const pruneAfter = 60_000;
+  const sim = new ClusterSim({ seed: 11, codec: 'none', settings: { pruneGossipTombstonesAfterMs: pruneAfter } });
+  const seeds = [simAddress(1)];
+  const [n1, n2, x] = [1, 2, 3].map((i) => sim.start(simAddress(i), seeds)) as [SimNode, SimNode, SimNode];
+  assert.ok(sim.runUntil(() => sim.allUp(), 30_000) !== undefined);
+  x.node.leave(x.address);
+  const k = uniqueAddressKey(x.uniqueAddress);
+  assert.ok(sim.runUntil(() => n1.node.currentGossip().tombstones.has(k) && n2.node.currentGossip().tombstones.has(k), 30_000) !== undefined);
+  // Nothing changes in the membership from here on; the tombstone must still go once it is old.
+  const gone = sim.runUntil(() => !n1.node.currentGossip().tombstones.has(k) && !n2.node.currentGossip().tombstones.has(k), 3 * pruneAfter, 1000);
+  assert.ok(gone !== undefined && gone >= pruneAfter - 30_000, `pruned after ${gone} ms`);
+  assert.deepEqual(sim.violations, []);
+});
