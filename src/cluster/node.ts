@@ -52,7 +52,7 @@ import {
   weaklyUpDue,
   type LeaderActionResult,
 } from './leader.js';
-import { isValidAppVersion, makeMember, oldestMember, rolesWithDataCenter, withStatus } from './member.js';
+import { dataCenterOf, isValidAppVersion, makeMember, oldestMember, rolesWithDataCenter, withStatus } from './member.js';
 import type { ClusterPlugin, ClusterPluginContext, ClusterShutdownReason, PluginMessageType } from './plugin.js';
 import { MESSAGE_TYPES, type ClusterMessage, type ConfigCheck } from './protocol.js';
 import { changeReachability, isReachable, observersBySubject, statusByObserver, type ReachabilityStatus } from './reachability.js';
@@ -662,6 +662,16 @@ export class ClusterNode implements ClusterApi {
     }
     if (this.gossip.tombstones.has(nodeKey(node))) {
       this.logger.info({ node: formatAddress(node.address) }, 'Ignoring Join from a removed incarnation');
+      return;
+    }
+    const dataCenter = dataCenterOf(roles);
+    if (dataCenter !== this.settings.selfDataCenter) {
+      // Muster runs one data center; relabelling the joiner would put a node into this DC's
+      // counts (SBR majority, oldest) that its own configuration says belongs elsewhere.
+      this.logger.warn(
+        { node: formatAddress(node.address), dataCenter, selfDataCenter: this.settings.selfDataCenter },
+        'Ignoring Join from another data center',
+      );
       return;
     }
     const existing = memberByAddress(this.gossip, node.address);

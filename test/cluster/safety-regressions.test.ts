@@ -6,7 +6,10 @@ import assert from 'node:assert/strict';
 import { uniqueAddressKey } from '../../src/address.js';
 import type { Member } from '../../src/cluster/api.js';
 import { statusOf, type Gossip } from '../../src/cluster/gossip.js';
+import { HeartbeatPlugin } from '../../src/cluster/heartbeat-plugin.js';
+import { DECISION_HISTORY_LIMIT, SplitBrainResolver } from '../../src/cluster/sbr/resolver.js';
 import { decide, type SbrView } from '../../src/cluster/sbr/strategy.js';
+import { SBR_PROVIDER_CLASS, type SbrSettings } from '../../src/config/settings/sbr.js';
 import { clockKey, compareClocks, increment, pruneClock } from '../../src/cluster/vector-clock.js';
 import { ClusterSim, simAddress, type SimNode } from '../sim/cluster-sim.js';
 
@@ -120,4 +123,47 @@ test('D: a converged leader prunes old tombstones even when it has nothing else 
   const gone = sim.runUntil(() => !n1.node.currentGossip().tombstones.has(k) && !n2.node.currentGossip().tombstones.has(k), 3 * pruneAfter, 1000);
   assert.ok(gone !== undefined && gone >= pruneAfter - 30_000, `pruned after ${gone} ms`);
   assert.deepEqual(sim.violations, []);
+});
+
+test('E: a Join from another data center is refused, not relabelled into this one', () => {
+  const sim = new ClusterSim({ seed: 13, codec: 'none' });
+  const n1 = sim.start(simAddress(1), [simAddress(1)]);
+  assert.ok(sim.runUntil(() => sim.allUp(), 10_000) !== undefined);
+  const east = { address: simAddress(9), uid: 99n };
+  n1.node.receive({ type: 'Join', node: east, roles: ['dc-east', 'worker'], appVersion: '1.0.0' });
+  sim.run(5000);
+  assert.equal(statusOf(n1.node.currentGossip(), east), 'Removed', 'not admitted');
+  // The same node configured for this data center is admitted.
+  n1.node.receive({ type: 'Join', node: east, roles: ['dc-default', 'worker'], appVersion: '1.0.0' });
+  assert.equal(statusOf(n1.node.currentGossip(), east), 'Joining');
+});
+
+test('E: the resolver keeps a bounded history of its decisions', () => {
+  const decided: number[] = [];
+  let resolver: SplitBrainResolver | undefined;
+  const sbr: SbrSettings = { strategy: { name: 'keep-majority', role: '' }, stableAfterMs: 2000, downAllWhenUnstableMs: undefined };
+  const sim = new ClusterSim({
+    seed: 17,
+    codec: 'none',
+    settings: { downingProviderClass: SBR_PROVIDER_CLASS },
+    plugins: (address) => {
+      const r = new SplitBrainResolver({ settings: sbr, onDecision: () => decided.push(sim.clock.now()) });
+      if (address.host === simAddress(1).host) resolver = r;
+      return [new HeartbeatPlugin(), r];
+    },
+  });
+  const seeds = [simAddress(1)];
+  sim.start(simAddress(1), seeds);
+  sim.start(simAddress(2), seeds);
+  assert.ok(sim.runUntil(() => sim.allUp(), 30_000) !== undefined);
+  // Each round a third node joins, crashes and is downed by the leader (node 1): one decision per round.
+  for (let round = 0; round < DECISION_HISTORY_LIMIT + 5; round++) {
+    const x = sim.start(simAddress(3), [simAddress(1), simAddress(2)]);
+    assert.ok(sim.runUntil(() => sim.allUp(), 60_000, 500) !== undefined, `round ${round}: joined`);
+    sim.kill(x);
+    assert.ok(sim.runUntil(() => sim.allUp(), 60_000, 500) !== undefined, `round ${round}: crashed node removed`);
+  }
+  assert.ok(decided.length > DECISION_HISTORY_LIMIT, `${decided.length} decisions`);
+  assert.equal(resolver?.decisions.length, DECISION_HISTORY_LIMIT);
+  assert.equal(resolver?.decisions.at(-1)?.at, decided.at(-1), 'the most recent decisions are the ones kept');
 });
