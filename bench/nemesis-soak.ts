@@ -4,7 +4,7 @@
 // violation its seed and a shrunk scenario file that replays it.
 // Usage: npx tsx bench/nemesis-soak.ts [--runs N] [--first-seed S] [--strategies a,b] [--no-shrink]
 import { STRATEGY_NAMES, type StrategyName } from '../src/cluster/sbr/strategy.js';
-import { generateScenario } from '../test/sim/nemesis/generate.js';
+import { generateScenario, SETTLED_QUIET_MS } from '../test/sim/nemesis/generate.js';
 import { runScenario } from '../test/sim/nemesis/run.js';
 import { formatScenarioFile } from '../test/sim/nemesis/scenario.js';
 import { shrink } from '../test/sim/nemesis/shrink.js';
@@ -28,11 +28,13 @@ for (const strategy of strategies) {
   const settled: number[] = [];
   let violations = 0;
   let virtualMs = 0;
+  let unsettled = 0;
   for (let seed = first; seed < first + runs; seed++) {
     const scenario = generateScenario(strategy, seed);
     virtualMs += scenario.untilMs;
-    const v = await runScenario(scenario);
+    const v = await runScenario(scenario, SETTLED_QUIET_MS);
     if (v.settledAfterMs !== null) settled.push(v.settledAfterMs);
+    else unsettled++;
     if (v.violations.length > 0) {
       violations++;
       console.log(`VIOLATION ${strategy} seed ${seed}: ${v.violations.slice(0, 3).join(' | ')}`);
@@ -44,7 +46,7 @@ for (const strategy of strategies) {
   settled.sort((a, b) => a - b);
   const wall = (Date.now() - t0) / 1000;
   console.log(
-    `${strategy}: runs ${runs} (seeds ${first}..${first + runs - 1}), violations ${violations}, ` +
+    `${strategy}: runs ${runs} (seeds ${first}..${first + runs - 1}), violations ${violations}, never settled ${unsettled}, ` +
       `heal -> one settled cluster p50 ${pct(settled, 0.5)} ms, p99 ${pct(settled, 0.99)} ms (virtual), ` +
       `wall ${wall.toFixed(1)} s (${((wall * 1000) / runs).toFixed(0)} ms/run, ${(virtualMs / 1000 / wall).toFixed(0)}x real time)`,
   );

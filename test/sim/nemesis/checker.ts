@@ -21,6 +21,8 @@ export class Checker {
   private readonly crashedKeys = new Set<string>();
   private settleFrom: number | undefined;
   private settledAt: number | undefined;
+  /** Since when the end state has held without interruption (undefined while it does not). */
+  settledSince: number | undefined;
 
   constructor(
     private readonly sim: ClusterSim,
@@ -147,8 +149,12 @@ export class Checker {
   /** Called every few hundred virtual ms. */
   sample(): void {
     this.activeLeaders();
-    if (this.settleFrom !== undefined && this.settledAt === undefined && this.endProblems().length === 0) {
-      this.settledAt = this.sim.clock.now();
+    if (this.settleFrom === undefined) return;
+    if (this.endProblems().length === 0) {
+      this.settledAt ??= this.sim.clock.now();
+      this.settledSince ??= this.sim.clock.now();
+    } else {
+      this.settledSince = undefined;
     }
   }
 

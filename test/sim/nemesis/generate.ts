@@ -8,8 +8,10 @@ import type { StrategyName } from '../../../src/cluster/sbr/strategy.js';
 import { randomInt, seededRandom } from '../prng.js';
 import { defaultStrategyOptions, NO_FAULTS, type Scenario, type Step } from './scenario.js';
 
-/** Quiet time after the final heal: detection + stable-after + removal + rejoin, with margin. */
+/** Time after the final heal: detection + stable-after + removal + rejoin, with a wide margin. */
 export const QUIET_MS = 150_000;
+/** Soak/test shortcut: a run ends once one settled cluster has held this long (virtual ms). */
+export const SETTLED_QUIET_MS = 60_000;
 
 function strategySalt(name: StrategyName): number {
   let h = 0;

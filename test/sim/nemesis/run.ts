@@ -147,9 +147,9 @@ export class ScenarioRun {
     } else if ('faults' in step) net.faults = step.faults;
   }
 
-  private async advanceTo(t: number): Promise<void> {
+  private async advanceTo(t: number, stop: () => boolean = () => false): Promise<void> {
     const clock = this.sim.clock;
-    while (clock.now() < t) {
+    while (clock.now() < t && !stop()) {
       const next = Math.min(t, (Math.floor(clock.now() / CHECK_EVERY_MS) + 1) * CHECK_EVERY_MS);
       clock.runUntil(next);
       // Lease calls settle through promise jobs: let them run between virtual-time slices.
@@ -158,7 +158,11 @@ export class ScenarioRun {
     }
   }
 
-  async run(): Promise<Verdict> {
+  /**
+   * Runs the steps, then until `until`; with `quietMs`, stops earlier once the live nodes have
+   * been one settled cluster for that long (the soak's shortcut; scenario files run to `until`).
+   */
+  async run(quietMs?: number): Promise<Verdict> {
     const s = this.scenario;
     for (const step of s.steps) {
       await this.advanceTo(step.atMs);
@@ -166,11 +170,15 @@ export class ScenarioRun {
     }
     const lastStep = (s.steps[s.steps.length - 1] as Step).atMs;
     this.checker.settlingFrom(lastStep);
-    await this.advanceTo(s.untilMs);
+    const quiet = () => {
+      const since = this.checker.settledSince;
+      return quietMs !== undefined && since !== undefined && this.sim.clock.now() - since >= quietMs;
+    };
+    await this.advanceTo(s.untilMs, quiet);
     return this.checker.verdict();
   }
 }
 
-export function runScenario(s: Scenario): Promise<Verdict> {
-  return new ScenarioRun(s).run();
+export function runScenario(s: Scenario, quietMs?: number): Promise<Verdict> {
+  return new ScenarioRun(s).run(quietMs);
 }
