@@ -159,34 +159,32 @@ export function seenDigest(g: Gossip): string {
   return createHash('sha1').update(text, 'utf8').digest('hex');
 }
 
-/** Merge of two concurrent gossips (spec §4.4). The result has an empty seen set. */
-export function mergeGossip(l: Gossip, r: Gossip): Gossip {
+/**
+ * Merge of two concurrent gossips (spec §4.4 with the §0.1 hardening). The result has an empty
+ * seen set. A member present on one side only survives unless tombstoned, also when it is Down:
+ * the other side may simply not have heard of the Down yet, and dropping it without a tombstone
+ * would let an older gossip bring the uid back. A one-sided Exiting member is dropped as in Pekko
+ * (it is gone on the other side) and tombstoned at `nowWallMs`, so that it cannot return either.
+ */
+export function mergeGossip(l: Gossip, r: Gossip, nowWallMs: number): Gossip {
   const lIdx = memberIndex(l);
   const rIdx = memberIndex(r);
-  let lVersion = l.version;
-  let rVersion = r.version;
-  for (const m of l.members)
-    if ((m.status === 'Down' || m.status === 'Exiting') && !rIdx.has(memberKey(m)))
-      lVersion = pruneClock(lVersion, clockKey(m.uniqueAddress));
-  for (const m of r.members)
-    if ((m.status === 'Down' || m.status === 'Exiting') && !lIdx.has(memberKey(m)))
-      rVersion = pruneClock(rVersion, clockKey(m.uniqueAddress));
-
   const tombstones = new Map(l.tombstones);
   for (const [k, t] of r.tombstones) if (!tombstones.has(k)) tombstones.set(k, t);
+  for (const [k, m] of [...lIdx].filter(([k]) => !rIdx.has(k)).concat([...rIdx].filter(([k]) => !lIdx.has(k)))) {
+    if (m.status === 'Exiting' && !tombstones.has(k)) tombstones.set(k, { node: m.uniqueAddress, timestamp: nowWallMs });
+  }
 
-  let version = mergeClocks(lVersion, rVersion);
+  let version = mergeClocks(l.version, r.version);
   for (const t of tombstones.values()) version = pruneClock(version, clockKey(t.node));
 
   const merged: Member[] = [];
-  const keepOneSided = (m: Member, k: string): boolean =>
-    !tombstones.has(k) && m.status !== 'Down' && m.status !== 'Exiting';
   for (const [k, lm] of lIdx) {
     const rm = rIdx.get(k);
     if (rm) merged.push(pickForMerge(lm, rm));
-    else if (keepOneSided(lm, k)) merged.push(lm);
+    else if (!tombstones.has(k)) merged.push(lm);
   }
-  for (const [k, rm] of rIdx) if (!lIdx.has(k) && keepOneSided(rm, k)) merged.push(rm);
+  for (const [k, rm] of rIdx) if (!lIdx.has(k) && !tombstones.has(k)) merged.push(rm);
   merged.sort(compareMembers);
 
   const allowed = new Set(merged.map(memberKey));
@@ -197,4 +195,57 @@ export function mergeGossip(l: Gossip, r: Gossip): Gossip {
     version,
     tombstones,
   };
+}
+
+/** Same members (uid, status, upNumber), reachability rows and tombstones: what a version stands for. */
+export function sameContent(a: Gossip, b: Gossip): boolean {
+  if (a.members.length !== b.members.length || a.tombstones.size !== b.tombstones.size) return false;
+  const bIdx = memberIndex(b);
+  for (const m of a.members) {
+    const o = bIdx.get(memberKey(m));
+    if (!o || o.status !== m.status || o.upNumber !== m.upNumber) return false;
+  }
+  for (const k of a.tombstones.keys()) if (!b.tombstones.has(k)) return false;
+  const ra = a.reachability;
+  const rb = b.reachability;
+  if (ra.records.length !== rb.records.length || ra.versions.size !== rb.versions.size) return false;
+  for (const [k, v] of ra.versions) if (rb.versions.get(k) !== v) return false;
+  return true;
+}
+
+/**
+ * The local floor under any incoming gossip (spec §0.1): a uid this node holds as Down stays Down,
+ * and a uid tombstoned here is not a member again. Returns `next` itself when nothing needed fixing.
+ */
+export function keepDownAndRemoved(local: Gossip, next: Gossip): Gossip {
+  const lIdx = memberIndex(local);
+  const down: Member[] = [];
+  const gone = new Set<string>();
+  for (const m of next.members) {
+    const k = memberKey(m);
+    if (local.tombstones.has(k)) gone.add(k);
+    else if (m.status !== 'Down' && lIdx.get(k)?.status === 'Down') down.push(lIdx.get(k) as Member);
+  }
+  if (down.length === 0 && gone.size === 0) return next;
+  let g = updateMembers(next, down);
+  const seen = new Set([...g.seen].filter((k) => !gone.has(k) && !down.some((m) => memberKey(m) === k)));
+  if (gone.size > 0) {
+    const tombstones = new Map(g.tombstones);
+    let version = g.version;
+    for (const k of gone) {
+      const t = local.tombstones.get(k) as Tombstone;
+      tombstones.set(k, t);
+      version = pruneClock(version, clockKey(t.node));
+    }
+    g = {
+      members: g.members.filter((m) => !gone.has(memberKey(m))),
+      seen,
+      reachability: removeNodes(g.reachability, gone),
+      version,
+      tombstones,
+    };
+  } else {
+    g = { ...g, seen };
+  }
+  return g;
 }

@@ -124,7 +124,12 @@ export function convergedLeaderActions(
       changed.push(withStatus(m, 'ReadyForShutdown'));
     }
   }
-  if (removed.length === 0 && changed.length === 0) return unchanged(g);
+  if (removed.length === 0 && changed.length === 0) {
+    // Tombstones age out on their own clock, not only when some member changes too.
+    const pruned = pruneTombstones(g, nowWallMs - settings.pruneTombstonesAfterMs);
+    if (pruned === g) return unchanged(g);
+    return { gossip: stamp(pruned, s.self, exitingTasksInProgress), changed: true, upped: [], exiting: [], removed: [] };
+  }
   let next = updateMembers(g, changed);
   next = removeMembers(
     next,

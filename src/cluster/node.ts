@@ -26,12 +26,14 @@ import { diffEvents } from './events.js';
 import {
   emptyGossip,
   findMember,
+  keepDownAndRemoved,
   markAsDown,
   memberByAddress,
   memberIndex,
   memberKey,
   mergeGossip,
   seenDigest,
+  sameContent,
   seenMembers,
   stamp,
   updateMembers,
@@ -50,7 +52,7 @@ import {
   weaklyUpDue,
   type LeaderActionResult,
 } from './leader.js';
-import { isValidAppVersion, makeMember, oldestMember, rolesWithDataCenter, withStatus } from './member.js';
+import { dataCenterOf, isValidAppVersion, makeMember, oldestMember, rolesWithDataCenter, withStatus } from './member.js';
 import type { ClusterPlugin, ClusterPluginContext, ClusterShutdownReason, PluginMessageType } from './plugin.js';
 import { MESSAGE_TYPES, type ClusterMessage, type ConfigCheck } from './protocol.js';
 import { changeReachability, isReachable, observersBySubject, statusByObserver, type ReachabilityStatus } from './reachability.js';
@@ -662,6 +664,16 @@ export class ClusterNode implements ClusterApi {
       this.logger.info({ node: formatAddress(node.address) }, 'Ignoring Join from a removed incarnation');
       return;
     }
+    const dataCenter = dataCenterOf(roles);
+    if (dataCenter !== this.settings.selfDataCenter) {
+      // Muster runs one data center; relabelling the joiner would put a node into this DC's
+      // counts (SBR majority, oldest) that its own configuration says belongs elsewhere.
+      this.logger.warn(
+        { node: formatAddress(node.address), dataCenter, selfDataCenter: this.settings.selfDataCenter },
+        'Ignoring Join from another data center',
+      );
+      return;
+    }
     const existing = memberByAddress(this.gossip, node.address);
     if (existing && uniqueAddressEquals(existing.uniqueAddress, node)) {
       if (!uniqueAddressEquals(node, this.selfUniqueAddress)) {
@@ -871,8 +883,15 @@ export class ClusterNode implements ClusterApi {
     let talkBack: boolean;
     switch (compareClocks(remote.version, local.version)) {
       case 'Same':
-        next = withSeenUnion(remote, local.seen);
-        talkBack = !this.exitingTasksInProgress && !remoteSeenSelf;
+        // Equal clocks with different content happen once clock entries of removed nodes are
+        // pruned; adopting either side would silently undo the other's changes (a Down, say).
+        if (sameContent(remote, local)) {
+          next = withSeenUnion(remote, local.seen);
+          talkBack = !this.exitingTasksInProgress && !remoteSeenSelf;
+        } else {
+          next = this.stamped(mergeGossip(local, remote, this.wallClock()));
+          talkBack = true;
+        }
         break;
       case 'Before':
         next = local;
@@ -883,9 +902,16 @@ export class ClusterNode implements ClusterApi {
         talkBack = !this.exitingTasksInProgress && !remoteSeenSelf;
         break;
       case 'Concurrent':
-        next = mergeGossip(local, remote);
+        next = mergeGossip(local, remote, this.wallClock());
         talkBack = true;
         break;
+    }
+    const floored = keepDownAndRemoved(local, next);
+    if (floored !== next) {
+      // The remote view still has a member this node holds as Down, or one it removed: keep
+      // them Down/removed and publish that as a new version (a uid never comes back).
+      next = this.stamped(floored);
+      talkBack = true;
     }
     if (!this.exitingTasksInProgress) next = withSeen(next, this.selfUniqueAddress);
     if (this.plugins.some((p) => p.onNewMember)) {

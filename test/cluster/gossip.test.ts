@@ -51,13 +51,13 @@ test('Appendix B.8: concurrent Leave on one node and Join on another merge to bo
   const left = stamp(updateMembers(base, [withStatus(member(b, 'Up', 2), 'Leaving')]), b, false);
   const joined = stamp(updateMembers(base, [member(d, 'Joining')]), c, false);
   assert.equal(compareClocks(left.version, joined.version), 'Concurrent');
-  const merged = mergeGossip(left, joined);
+  const merged = mergeGossip(left, joined, 1000);
   assert.equal(statusOf(merged, b), 'Leaving');
   assert.equal(statusOf(merged, d), 'Joining');
   assert.equal(merged.seen.size, 0, 'nobody has seen a merged version');
   assert.equal(compareClocks(merged.version, left.version), 'After');
   assert.equal(compareClocks(merged.version, joined.version), 'After');
-  assert.deepEqual(mergeGossip(joined, left).members, merged.members, 'merge is symmetric for members');
+  assert.deepEqual(mergeGossip(joined, left, 1000).members, merged.members, 'merge is symmetric for members');
 });
 
 test('Appendix B.8: a Down member removed on one side is not resurrected', () => {
@@ -66,31 +66,42 @@ test('Appendix B.8: a Down member removed on one side is not resurrected', () =>
   const removedSide = stamp(removeMembers(downed, [c], 5), a, false);
   const otherSide = stamp(downed, c, false);
   assert.equal(compareClocks(removedSide.version, otherSide.version), 'Concurrent');
-  const merged = mergeGossip(otherSide, removedSide);
+  const merged = mergeGossip(otherSide, removedSide, 1000);
   assert.equal(statusOf(merged, c), 'Removed');
   assert.equal(merged.version.has(clockKey(c)), false, 'clock entry of the removed node pruned');
-  // even without the tombstone, a Down member missing on the other side is taken as removed
-  const noTombstone = { ...removedSide, tombstones: new Map() };
-  assert.equal(statusOf(mergeGossip(otherSide, noTombstone), c), 'Removed');
+});
+
+test('spec 0.1: a one-sided Down member is kept unless tombstoned; a one-sided Exiting member is dropped and tombstoned', () => {
+  const base = stamp(gossipOf([member(a, 'Up', 1), member(b, 'Up', 2), member(c, 'Up', 3)]), a, false);
+  const downed = stamp(markAsDown(base, member(c, 'Up', 3)), b, false);
+  // The other side never had c (it only hears of it now): without a tombstone c stays Down.
+  const unaware = stamp(updateMembers({ ...base, members: base.members.filter((m) => m.uniqueAddress !== c) }, [member(d, 'Joining')]), a, false);
+  assert.equal(compareClocks(downed.version, unaware.version), 'Concurrent');
+  assert.equal(statusOf(mergeGossip(unaware, downed, 1000), c), 'Down');
+  assert.equal(statusOf(mergeGossip(downed, unaware, 1000), c), 'Down');
+  const exiting = stamp(updateMembers(base, [withStatus(withStatus(member(c, 'Up', 3), 'Leaving'), 'Exiting')]), b, false);
+  const merged = mergeGossip(unaware, exiting, 1000);
+  assert.equal(statusOf(merged, c), 'Removed');
+  assert.equal(merged.tombstones.get(uniqueAddressKey(c))?.timestamp, 1000, 'the dropped Exiting uid is tombstoned');
 });
 
 test('a one-sided Up member survives a merge unless tombstoned', () => {
   const base = stamp(gossipOf([member(a, 'Up', 1)]), a, false);
   const withB = stamp(updateMembers(base, [member(b, 'Joining')]), a, false);
   const withC = stamp(updateMembers(base, [member(c, 'Joining')]), c, false);
-  const merged = mergeGossip(withB, withC);
+  const merged = mergeGossip(withB, withC, 1000);
   assert.deepEqual(merged.members.map((m) => m.uniqueAddress.address.host), ['10.0.0.1', '10.0.0.2', '10.0.0.3']);
   const tomb = { ...withC, tombstones: new Map([[uniqueAddressKey(b), { node: b, timestamp: 1 }]]) };
-  assert.equal(statusOf(mergeGossip(withB, tomb), b), 'Removed');
+  assert.equal(statusOf(mergeGossip(withB, tomb, 1000), b), 'Removed');
 });
 
 test('merge keeps the higher status and, on equal status, the older copy', () => {
   const base = stamp(gossipOf([member(a, 'Up', 1), member(b, 'Up', 2)]), a, false);
   const x = stamp(updateMembers(base, [member(b, 'Up', 7)]), a, false);
   const y = stamp(updateMembers(base, [member(b, 'Up', 2)]), b, false);
-  assert.equal(mergeGossip(x, y).members.find((m) => m.uniqueAddress.address.host === '10.0.0.2')?.upNumber, 2);
+  assert.equal(mergeGossip(x, y, 1000).members.find((m) => m.uniqueAddress.address.host === '10.0.0.2')?.upNumber, 2);
   const z = stamp(updateMembers(base, [withStatus(member(b, 'Up', 2), 'Down')]), b, false);
-  assert.equal(statusOf(mergeGossip(x, z), b), 'Down');
+  assert.equal(statusOf(mergeGossip(x, z, 1000), b), 'Down');
 });
 
 test('seen digest depends on the seen addresses only', () => {

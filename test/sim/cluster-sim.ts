@@ -11,6 +11,7 @@ import { ClusterNode } from '../../src/cluster/node.js';
 import type { ClusterPlugin } from '../../src/cluster/plugin.js';
 import { defaultClusterSettings, type ClusterSettings } from '../../src/config/settings/cluster.js';
 import { SimNetwork, perfectNetwork, type NetworkFaults, type SimTransport } from './network.js';
+import { PausableScheduler } from './pausable-scheduler.js';
 import { forkRandom, seededRandom } from './prng.js';
 import { VirtualClock } from './virtual-clock.js';
 
@@ -24,6 +25,8 @@ export interface SimNode {
   readonly node: ClusterNode;
   readonly transport: SimTransport;
   readonly events: ClusterEvent[];
+  /** The node's view of the clock; `scheduler.pause(ms)` stalls the node like a blocked event loop. */
+  readonly scheduler: PausableScheduler;
   alive: boolean;
 }
 
@@ -72,12 +75,16 @@ export class ClusterSim {
     if (uid === 0n) uid = 1n;
     const uniqueAddress = { address, uid };
     const transport = this.network.transport(address);
+    const scheduler = new PausableScheduler(this.clock);
     let sim: SimNode;
     const node = new ClusterNode({
       self: uniqueAddress,
       settings: defaultClusterSettings({ ...this.options.settings, ...settings, seedNodes }),
-      transport,
-      scheduler: this.clock,
+      transport: {
+        send: (to, m) => transport.send(to, m),
+        onMessage: (h) => transport.onMessage((m) => scheduler.run(() => h(m))),
+      },
+      scheduler,
       random,
       wallClock: () => EPOCH_MS + this.clock.now(),
       plugins: [
@@ -86,7 +93,7 @@ export class ClusterSim {
         ...(this.options.plugins?.(address) ?? []),
       ],
     });
-    sim = { address, uniqueAddress, node, transport, events: [], alive: true };
+    sim = { address, uniqueAddress, node, transport, events: [], scheduler, alive: true };
     this.watch(sim);
     this.nodes.set(key, sim);
     this.history.push(sim);

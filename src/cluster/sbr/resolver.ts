@@ -21,6 +21,8 @@ import {
 import { viewFromGossip } from './view.js';
 
 const TICK_MS = 1000;
+/** Decisions kept in `decisions` (most recent last); a long-lived, flapping node must not grow without bound. */
+export const DECISION_HISTORY_LIMIT = 100;
 
 /** An observable record of what the resolver did, for logs, metrics and the simulator. */
 export interface SbrDecisionRecord {
@@ -57,6 +59,7 @@ export class SplitBrainResolver implements ClusterPlugin {
   private lastRecords = '';
   private releaseCondition: ReleaseCondition = { kind: 'none' };
   private readonly settings: SbrSettings;
+  /** The most recent decisions, oldest first, at most DECISION_HISTORY_LIMIT. */
   readonly decisions: SbrDecisionRecord[] = [];
 
   constructor(private readonly options: SplitBrainResolverOptions) {
@@ -249,6 +252,7 @@ export class SplitBrainResolver implements ClusterPlugin {
     const downed = nodesToDown(this.settings.strategy, view, decision);
     const record: SbrDecisionRecord = { at: this.now(), decision, downed, ...(leaseAcquired !== undefined ? { leaseAcquired } : {}) };
     this.decisions.push(record);
+    if (this.decisions.length > DECISION_HISTORY_LIMIT) this.decisions.splice(0, this.decisions.length - DECISION_HISTORY_LIMIT);
     if (downed.length > 0) {
       this.ctx.logger.warn(
         { decision: decision.type, downing: downed.map((n) => formatAddress(n.address)) },

@@ -206,13 +206,16 @@ function keepOldest(v: SbrView, downIfAlone: boolean, role: string): Decision {
   if (ms.length === 0) return DownAll;
   const d = oldestDecision(!isUnreachable(v, ms[0] as Member), reachableCount(v, ms), unreachableCount(v, ms), downIfAlone);
   if (d.type !== 'DownUnreachable') return d;
-  // Edge re-check: a Leaving oldest may already be gone on the other side.
-  const ms2 = countedMembers(v, role, { byAge: true, excludingPossiblyExiting: true, includingPossiblyUp: downIfAlone });
+  // Edge re-check: a Leaving oldest may already be gone on the other side. The oldest (and
+  // whether anyone is left) comes from the spec's `members` only; Joining/WeaklyUp members,
+  // which may be Up over there, count towards the alone test when down-if-alone is on.
+  const ms2 = countedMembers(v, role, { byAge: true, excludingPossiblyExiting: true });
   if (ms2.length === 0) return DownAll;
+  const counted = countedMembers(v, role, { excludingPossiblyExiting: true, includingPossiblyUp: downIfAlone });
   const again = oldestDecision(
     !isUnreachable(v, ms2[0] as Member),
-    reachableCount(v, ms2),
-    unreachableCount(v, ms2),
+    reachableCount(v, counted),
+    unreachableCount(v, counted),
     downIfAlone,
   );
   return again.type === 'DownUnreachable' ? d : DownAll;
@@ -288,6 +291,9 @@ function nodesToDownSet(s: StrategySettings, v: SbrView, d: Decision): Set<strin
  * When a clean partition or crash coexists with indirectly connected nodes, re-run the strategy
  * without the observations between indirectly connected nodes and add its result. A second
  * indirect decision means the picture is too tangled: down everything.
+ * The re-run counts only the members that remain once the indirectly connected ones are down:
+ * counting them as reachable (as Pekko does) lets both sides of a partition claim them, and
+ * each side then keeps itself (found by the nemesis: test/sim/scenarios/nemesis-static-quorum-99.json).
  */
 function additionalWhenIndirectlyConnected(
   s: StrategySettings,
@@ -305,7 +311,12 @@ function additionalWhenIndirectlyConnected(
     if (!canDown.has(o) || !canDown.has(sub)) return false;
     return !((cycle.has(o) && cycle.has(sub)) || (seen.has(o) && seen.has(sub)));
   });
-  const filtered: SbrView = { ...v, records: kept, unreachable: new Set(kept.map((r) => key(r.subject))) };
+  const filtered: SbrView = {
+    ...v,
+    members: v.members.filter((m) => !ic.has(key(m.uniqueAddress))),
+    records: kept,
+    unreachable: new Set(kept.map((r) => key(r.subject))),
+  };
   const again = decide(s, filtered);
   if (isIndirectlyConnectedDecision(again)) return new Set(canDown);
   return new Set(nodesToDown(s, filtered, again).map(key));
