@@ -5,7 +5,7 @@
 // 2. kubernetes-api: time to fetch and filter a 1,000-pod PodList from the HTTPS test API server
 //    (one page, and pages of 100), and the pure filter step alone. Median and p90 of 30 runs.
 import { systemScheduler } from '../src/clock.js';
-import type { NameserverAddress, TtlSetting } from '../src/config/settings/discovery.js';
+import type { NameserverAddress, TtlSetting } from '../src/discovery/settings.js';
 import { DnsServiceDiscovery } from '../src/discovery/dns-discovery.js';
 import { AsyncDnsResolver } from '../src/discovery/dns/resolver.js';
 import { KubernetesApiServiceDiscovery } from '../src/discovery/kubernetes-api.js';

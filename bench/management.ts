@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_MANAGEMENT_SETTINGS as D, type ManagementSettings } from '../src/config/settings/management.js';
+import { DEFAULT_MANAGEMENT_SETTINGS as D, type ManagementSettings } from '../src/management/settings.js';
 import { basicAuthHeader } from '../src/management/security.js';
 import { startManagement } from '../src/management/server.js';
 import { FakeCluster, member } from '../test/support/fake-cluster.js';

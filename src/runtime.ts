@@ -14,27 +14,27 @@ import { sbrLeaseFromConfig } from './cluster/sbr/lease-factory.js';
 import { SplitBrainResolver } from './cluster/sbr/resolver.js';
 import { systemScheduler } from './clock.js';
 import { loadConfig, type LoadOptions } from './config/load.js';
-import { readBootstrapSettings } from './config/settings/bootstrap.js';
-import { clusterSettingsFromConfig } from './config/settings/cluster.js';
-import { readCoordinatedShutdownSettings } from './config/settings/coordinated-shutdown.js';
-import { readFailureDetectorSettings } from './config/settings/failure-detector.js';
-import { managementSettingsFromConfig } from './config/settings/management.js';
-import { remoteSettingsFromConfig } from './config/settings/remote.js';
-import { readDowningSettings, type SbrSettings } from './config/settings/sbr.js';
+import { readBootstrapSettings, type BootstrapSettings } from './bootstrap/settings.js';
+import { clusterSettingsFromConfig, type ClusterSettings } from './cluster/settings.js';
+import { readCoordinatedShutdownSettings, type CoordinatedShutdownSettings } from './cluster/coordinated-shutdown-settings.js';
+import { readFailureDetectorSettings, type FailureDetectorSettings } from './cluster/failure-detector-settings.js';
+import { remoteSettingsFromConfig, type RemoteSettings } from './cluster/remote-settings.js';
+import { readDowningSettings, type DowningSettings, type SbrSettings } from './cluster/sbr/settings.js';
 import { ConfigError, type Config } from './config/types.js';
 import { validateConfig } from './config/validate.js';
 import { DiscoveryRegistry } from './discovery/registry.js';
+import type { ServiceDiscovery } from './discovery/types.js';
 import { createLogger, type Logger } from './logging.js';
 import { startBootstrap, type BootstrapHandle } from './bootstrap/start.js';
 import { createHttpProber } from './bootstrap/http-prober.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { collectNodeMetrics, countingDiscovery, countingProber } from './runtime-metrics.js';
 import type { BootstrapStatus } from './bootstrap/coordinator.js';
-import { bootstrapRoutes } from './bootstrap/routes.js';
+import { bootstrapRoutes, type BootstrapRoutesOptions } from './bootstrap/routes.js';
 import { startManagement, type ManagementServer } from './management/server.js';
-import { createManagementClient, loadSecurity } from './management/security.js';
+import { createManagementClient, loadSecurity, type LoadedSecurity } from './management/security.js';
 import type { NamedCheck } from './management/health.js';
-import { CLUSTER_BOOTSTRAP_ROUTES_CLASS } from './config/settings/management.js';
+import { CLUSTER_BOOTSTRAP_ROUTES_CLASS, managementSettingsFromConfig, type ManagementSettings } from './management/settings.js';
 
 export interface HealthChecks {
   readonly startup?: readonly NamedCheck[];
@@ -97,132 +97,227 @@ function joinConfigOf(config: Config, sbr: SbrSettings | undefined): JoinConfig 
   return { [DOWNING_PROVIDER_KEY]: provider, ...(sbr ? { [SBR_STRATEGY_KEY]: sbr.strategy.name } : {}) };
 }
 
+/** Every layer's typed settings, read before anything listens: a bad value fails here. */
+interface NodeSettings {
+  readonly remote: RemoteSettings;
+  readonly cluster: ClusterSettings;
+  readonly management: ManagementSettings;
+  readonly bootstrap: BootstrapSettings;
+  readonly downing: DowningSettings;
+  readonly shutdown: CoordinatedShutdownSettings;
+  readonly security: LoadedSecurity;
+  readonly failureDetector: FailureDetectorSettings;
+}
+
 /** Starts a node. Configuration errors reject before any port is bound. */
 export async function start(options: StartOptions = {}): Promise<MusterNode> {
-  const config = options.config ?? (await loadConfig(options));
-  validateConfig(config);
-  const logger = options.logger ?? createLogger();
-
-  // Read every setting first: a bad value must fail before anything listens.
-  const remote = remoteSettingsFromConfig(config);
-  const clusterSettings = clusterSettingsFromConfig(config);
-  const management = managementSettingsFromConfig(config);
-  const bootstrapSettings = readBootstrapSettings(config);
-  const downing = readDowningSettings(config, remote.systemName);
-  const shutdownSettings = readCoordinatedShutdownSettings(config);
-  const security = loadSecurity(management.security);
-  const bootstrapRoutesOn = management.http.routes.some((r) => r.className === CLUSTER_BOOTSTRAP_ROUTES_CLASS);
-  const discoveryRegistry = new DiscoveryRegistry(config, { logger: logger.child({ component: 'discovery' }) });
+  const { config, logger, settings } = await loadSettings(options);
   const metrics = options.metrics ?? createMetrics();
-  const usesBootstrap = bootstrapSettings.configuredSeedNodes.length === 0;
-  const selected = usesBootstrap ? discoveryRegistry.select(bootstrapSettings.discoveryMethod) : undefined;
-  const discovery = selected && countingDiscovery(selected.discovery, selected.name, metrics);
-  const failureDetector = readFailureDetectorSettings(config);
-  const lease =
-    options.lease ??
-    sbrLeaseFromConfig(config, downing.sbr, (await transportSettings(remote)).canonical, {
-      scheduler: systemScheduler,
-      logger: logger.child({ component: 'lease' }),
-    });
+  const { discoveryRegistry, discovery } = selectDiscovery(config, settings.bootstrap, metrics, logger);
+  const lease = options.lease ?? (await leaseFromConfig(config, settings, logger));
+  const { cs, csPlugin } = createCoordinatedShutdown(settings, logger);
+  const plugins = clusterPlugins(settings, csPlugin, lease, options.plugins);
 
-  const cs = new CoordinatedShutdown(shutdownSettings, systemScheduler, logger.child({ component: 'coordinated-shutdown' }));
-  const csPlugin = new CoordinatedShutdownPlugin(cs, clusterSettings.runCoordinatedShutdownWhenDown);
-  const plugins = [
-    new HeartbeatPlugin(failureDetector),
-    csPlugin,
-    ...splitBrainResolver(downing.sbr, lease),
-    ...(options.plugins ?? []),
-  ];
   let created: CreatedCluster | undefined;
-  let server: ManagementServer | undefined;
-  let bootstrap: BootstrapHandle | undefined;
-  // The seed-nodes route serves from the start; the status route learns of bootstrap once it runs.
-  const routeOptions: { cluster: ClusterApi; logger: Logger; status?: () => BootstrapStatus } = {
-    cluster: undefined as unknown as ClusterApi,
-    logger: logger.child({ component: 'bootstrap' }),
-  };
+  let mgmt: ManagementServer | undefined;
+  let bootstrap: BootstrapHandle;
   try {
-    created = await createCluster(
-      { remote, cluster: clusterSettings },
-      { logger, plugins, joinConfig: joinConfigOf(config, downing.sbr) },
-    );
-    const node = created.node;
-    routeOptions.cluster = node;
-    server = await startManagement({
-      settings: management,
-      cluster: node,
-      security,
-      metrics,
-      logger: logger.child({ component: 'management' }),
-      healthChecks: {
-        startup: [...(options.healthChecks?.startup ?? [])],
-        readiness: [...(options.healthChecks?.readiness ?? [])],
-        liveness: [...(options.healthChecks?.liveness ?? [])],
-      },
-      routeProviders: bootstrapRoutesOn
-        ? [
-            {
-              name: 'cluster-bootstrap',
-              classNames: [CLUSTER_BOOTSTRAP_ROUTES_CLASS],
-              register: (app) => bootstrapRoutes(app, routeOptions),
-            },
-          ]
-        : [],
-    });
-    {
-      // With seed-nodes configured bootstrap only logs that it bails out and reports phase `skipped`.
-      const selfUri = new URL(server.selfBaseUri);
-      const client = createManagementClient(security);
-      const prober = countingProber(
-        createHttpProber({
-          headers: client.headers,
-          ...(security.tls?.ca ? { ca: security.tls.ca } : {}),
-          ...(bootstrapSettings.httpClientCaPath !== undefined && { caPath: bootstrapSettings.httpClientCaPath }),
-          ...(bootstrapSettings.httpClientTlsMaxVersion !== undefined && { tlsMaxVersion: bootstrapSettings.httpClientTlsMaxVersion }),
-        }),
-        metrics,
-      );
-      bootstrap = startBootstrap({
-        prober,
-        settings: bootstrapSettings,
-        ...(discovery ? { discovery } : {}),
-        cluster: node,
-        selfContactPoint: {
-          scheme: selfUri.protocol === 'https:' ? 'https' : 'http',
-          host: selfUri.hostname.replace(/^\[|\]$/g, ''),
-          port: management.http.port,
-          basePath: management.http.basePath,
-        },
-        logger: logger.child({ component: 'bootstrap' }),
-        onDeadline: () => void cs.run(Reasons.ClusterJoinUnsuccessful),
-      });
-      const running = bootstrap;
-      routeOptions.status = () => running.status();
-      client.close();
-      cs.addTask('before-service-unbind', 'close-prober', () => prober.close?.());
-    }
+    created = await startCluster(config, settings, plugins, logger);
+    const routes = bootstrapRouteOptions(created.node, logger);
+    mgmt = await startManagementServer(settings, created.node, routes, metrics, options, logger);
+    bootstrap = startClusterBootstrap(settings, created.node, mgmt, discovery, metrics, cs, logger);
+    routes.status = () => bootstrap.status();
   } catch (err) {
-    await server?.close();
+    await mgmt?.close();
     await created?.stop();
     await discoveryRegistry.close();
     throw err;
   }
 
-  const { node } = created;
-  const mgmt = server;
-  const boot = bootstrap!;
-  collectNodeMetrics(metrics, node, () => boot.status().phase);
-  cs.addTask('before-service-unbind', 'stop-bootstrap', () => boot.stop());
-  addClusterShutdownTasks(cs, node, csPlugin.hooks());
-  cs.addTask('cluster-shutdown', 'stop-cluster', () => created!.stop());
+  collectNodeMetrics(metrics, created.node, () => bootstrap.status().phase);
+  addShutdownTasks(cs, csPlugin, { bootstrap, created, mgmt, discoveryRegistry });
+  const whenTerminated = handleTermination(cs, options, logger);
+
+  logger.info(
+    { selfAddress: formatAddress(created.node.selfAddress), management: mgmt.url, bootstrap: Boolean(discovery) },
+    'Muster node started',
+  );
+  return {
+    config,
+    cluster: created.node,
+    selfAddress: created.node.selfAddress,
+    managementUrl: mgmt.url,
+    selfBaseUri: mgmt.selfBaseUri,
+    bootstrapStatus: () => bootstrap.status(),
+    shutdown: (reason = Reasons.ActorSystemTerminate) => cs.run(reason),
+    whenTerminated,
+  };
+}
+
+/** Load config: the configuration (given or loaded), its type checks, and every layer's settings. */
+async function loadSettings(options: StartOptions): Promise<{ config: Config; logger: Logger; settings: NodeSettings }> {
+  const config = options.config ?? (await loadConfig(options));
+  validateConfig(config);
+  const logger = options.logger ?? createLogger();
+  const remote = remoteSettingsFromConfig(config);
+  const cluster = clusterSettingsFromConfig(config);
+  const management = managementSettingsFromConfig(config);
+  const bootstrap = readBootstrapSettings(config);
+  const downing = readDowningSettings(config, remote.systemName);
+  const shutdown = readCoordinatedShutdownSettings(config);
+  const security = loadSecurity(management.security);
+  const failureDetector = readFailureDetectorSettings(config);
+  return { config, logger, settings: { remote, cluster, management, bootstrap, downing, shutdown, security, failureDetector } };
+}
+
+/** Discovery: the method bootstrap looks up contact points with; none when seed-nodes are configured. */
+function selectDiscovery(
+  config: Config,
+  bootstrap: BootstrapSettings,
+  metrics: Metrics,
+  logger: Logger,
+): { discoveryRegistry: DiscoveryRegistry; discovery: ServiceDiscovery | undefined } {
+  const discoveryRegistry = new DiscoveryRegistry(config, { logger: logger.child({ component: 'discovery' }) });
+  const usesBootstrap = bootstrap.configuredSeedNodes.length === 0;
+  const selected = usesBootstrap ? discoveryRegistry.select(bootstrap.discoveryMethod) : undefined;
+  return { discoveryRegistry, discovery: selected && countingDiscovery(selected.discovery, selected.name, metrics) };
+}
+
+/** The configured SBR lease, owned by this node's canonical address; undefined without one. */
+async function leaseFromConfig(config: Config, settings: NodeSettings, logger: Logger): Promise<Lease | undefined> {
+  return sbrLeaseFromConfig(config, settings.downing.sbr, (await transportSettings(settings.remote)).canonical, {
+    scheduler: systemScheduler,
+    logger: logger.child({ component: 'lease' }),
+  });
+}
+
+/** Coordinated shutdown, and the cluster plugin through which membership changes start it. */
+function createCoordinatedShutdown(settings: NodeSettings, logger: Logger): { cs: CoordinatedShutdown; csPlugin: CoordinatedShutdownPlugin } {
+  const cs = new CoordinatedShutdown(settings.shutdown, systemScheduler, logger.child({ component: 'coordinated-shutdown' }));
+  return { cs, csPlugin: new CoordinatedShutdownPlugin(cs, settings.cluster.runCoordinatedShutdownWhenDown) };
+}
+
+/** Failure detection, coordinated shutdown and the split brain resolver, then the application's. */
+function clusterPlugins(
+  settings: NodeSettings,
+  csPlugin: CoordinatedShutdownPlugin,
+  lease: Lease | undefined,
+  extra: readonly ClusterPlugin[] = [],
+): ClusterPlugin[] {
+  return [new HeartbeatPlugin(settings.failureDetector), csPlugin, ...splitBrainResolver(settings.downing.sbr, lease), ...extra];
+}
+
+/** Transport and cluster: binds the cluster port and starts the membership node with its plugins. */
+function startCluster(config: Config, settings: NodeSettings, plugins: ClusterPlugin[], logger: Logger): Promise<CreatedCluster> {
+  return createCluster(
+    { remote: settings.remote, cluster: settings.cluster },
+    { logger, plugins, joinConfig: joinConfigOf(config, settings.downing.sbr) },
+  );
+}
+
+/** What the bootstrap routes serve; `status` is set once bootstrap runs (until then: stopped). */
+function bootstrapRouteOptions(cluster: ClusterApi, logger: Logger): { cluster: ClusterApi; logger: Logger; status?: () => BootstrapStatus } {
+  return { cluster, logger: logger.child({ component: 'bootstrap' }) };
+}
+
+/** Management: the HTTP server, with the bootstrap routes when the route provider is configured. */
+function startManagementServer(
+  settings: NodeSettings,
+  cluster: ClusterApi,
+  routes: BootstrapRoutesOptions,
+  metrics: Metrics,
+  options: StartOptions,
+  logger: Logger,
+): Promise<ManagementServer> {
+  const bootstrapRoutesOn = settings.management.http.routes.some((r) => r.className === CLUSTER_BOOTSTRAP_ROUTES_CLASS);
+  return startManagement({
+    settings: settings.management,
+    cluster,
+    security: settings.security,
+    metrics,
+    logger: logger.child({ component: 'management' }),
+    healthChecks: {
+      startup: [...(options.healthChecks?.startup ?? [])],
+      readiness: [...(options.healthChecks?.readiness ?? [])],
+      liveness: [...(options.healthChecks?.liveness ?? [])],
+    },
+    routeProviders: bootstrapRoutesOn
+      ? [
+          {
+            name: 'cluster-bootstrap',
+            classNames: [CLUSTER_BOOTSTRAP_ROUTES_CLASS],
+            register: (app) => bootstrapRoutes(app, routes),
+          },
+        ]
+      : [],
+  });
+}
+
+/**
+ * Bootstrap: discovers and probes contact points and joins or forms the cluster. With seed-nodes
+ * configured it only logs that it bails out and reports phase `skipped`.
+ */
+function startClusterBootstrap(
+  settings: NodeSettings,
+  cluster: ClusterApi,
+  server: ManagementServer,
+  discovery: ServiceDiscovery | undefined,
+  metrics: Metrics,
+  cs: CoordinatedShutdown,
+  logger: Logger,
+): BootstrapHandle {
+  const { bootstrap: bootstrapSettings, management, security } = settings;
+  const selfUri = new URL(server.selfBaseUri);
+  const client = createManagementClient(security);
+  const prober = countingProber(
+    createHttpProber({
+      headers: client.headers,
+      ...(security.tls?.ca ? { ca: security.tls.ca } : {}),
+      ...(bootstrapSettings.httpClientCaPath !== undefined && { caPath: bootstrapSettings.httpClientCaPath }),
+      ...(bootstrapSettings.httpClientTlsMaxVersion !== undefined && { tlsMaxVersion: bootstrapSettings.httpClientTlsMaxVersion }),
+    }),
+    metrics,
+  );
+  const bootstrap = startBootstrap({
+    prober,
+    settings: bootstrapSettings,
+    ...(discovery ? { discovery } : {}),
+    cluster,
+    selfContactPoint: {
+      scheme: selfUri.protocol === 'https:' ? 'https' : 'http',
+      host: selfUri.hostname.replace(/^\[|\]$/g, ''),
+      port: management.http.port,
+      basePath: management.http.basePath,
+    },
+    logger: logger.child({ component: 'bootstrap' }),
+    onDeadline: () => void cs.run(Reasons.ClusterJoinUnsuccessful),
+  });
+  client.close();
+  cs.addTask('before-service-unbind', 'close-prober', () => prober.close?.());
+  return bootstrap;
+}
+
+/** Shutdown: coordinated shutdown stops every part in Pekko's phase order. */
+function addShutdownTasks(
+  cs: CoordinatedShutdown,
+  csPlugin: CoordinatedShutdownPlugin,
+  parts: { bootstrap: BootstrapHandle; created: CreatedCluster; mgmt: ManagementServer; discoveryRegistry: DiscoveryRegistry },
+): void {
+  const { bootstrap, created, mgmt, discoveryRegistry } = parts;
+  cs.addTask('before-service-unbind', 'stop-bootstrap', () => bootstrap.stop());
+  addClusterShutdownTasks(cs, created.node, csPlugin.hooks());
+  cs.addTask('cluster-shutdown', 'stop-cluster', () => created.stop());
   // Management keeps answering (/ready turns 500 while leaving) until the cluster part is done.
   cs.addTask('before-actor-system-terminate', 'stop-management', () => mgmt.close());
   cs.addTask('before-actor-system-terminate', 'close-discovery', () => discoveryRegistry.close());
   // A node whose membership ended for another reason (e.g. removed while unreachable) stops too.
-  void node.whenTerminated.then((reason) => {
+  void created.node.whenTerminated.then((reason) => {
     if (cs.reason === undefined) void cs.run(reason === 'downed' ? Reasons.ClusterDowning : Reasons.ClusterLeaving);
   });
+}
 
+/** Signals and termination: resolves once coordinated shutdown has finished, whatever started it. */
+function handleTermination(cs: CoordinatedShutdown, options: StartOptions, logger: Logger): Promise<ShutdownResult> {
   // The exit waits one macrotask so that whenTerminated (its final log line, onTerminated) settles
   // first: both continue from the same shutdown run, and the signal handler's continuation is first.
   const removeSignalHandlers = options.handleSignals
@@ -230,7 +325,7 @@ export async function start(options: StartOptions = {}): Promise<MusterNode> {
     : () => undefined;
   // Whoever starts coordinated shutdown, its first phase runs; run() then hands back that same run
   // (asked on the next microtask: the first tasks start before run() has stored its promise).
-  const whenTerminated = new Promise<ShutdownResult>((resolve) => {
+  return new Promise<ShutdownResult>((resolve) => {
     cs.addTask('before-service-unbind', 'observe-termination', async () => {
       await Promise.resolve();
       void cs.run(Reasons.Unknown).then((result) => {
@@ -241,19 +336,4 @@ export async function start(options: StartOptions = {}): Promise<MusterNode> {
       });
     });
   });
-
-  logger.info(
-    { selfAddress: formatAddress(node.selfAddress), management: mgmt.url, bootstrap: Boolean(discovery) },
-    'Muster node started',
-  );
-  return {
-    config,
-    cluster: node,
-    selfAddress: node.selfAddress,
-    managementUrl: mgmt.url,
-    selfBaseUri: mgmt.selfBaseUri,
-    bootstrapStatus: () => boot.status(),
-    shutdown: (reason = Reasons.ActorSystemTerminate) => cs.run(reason),
-    whenTerminated,
-  };
 }

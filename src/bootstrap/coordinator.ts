@@ -10,7 +10,7 @@ import {
 } from '../address.js';
 import type { Cancellable, Random, Scheduler } from '../clock.js';
 import type { ClusterApi } from '../cluster/api.js';
-import type { BootstrapSettings } from '../config/settings/bootstrap.js';
+import type { BootstrapSettings } from './settings.js';
 import { formatLookup, type ServiceDiscovery } from '../discovery/types.js';
 import type { Logger } from '../logging.js';
 import { lookupDelayMs, probeDelayMs } from './backoff.js';

@@ -2,7 +2,7 @@
 // run the coordinator, and enforce muster.bootstrap.deadline.
 import { systemScheduler, type Random, type Scheduler } from '../clock.js';
 import type { ClusterApi } from '../cluster/api.js';
-import type { BootstrapSettings } from '../config/settings/bootstrap.js';
+import type { BootstrapSettings } from './settings.js';
 import { formatAddress } from '../address.js';
 import { formatLookup, type ServiceDiscovery } from '../discovery/types.js';
 import type { Logger } from '../logging.js';

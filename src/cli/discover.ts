@@ -4,7 +4,7 @@
 // Exit codes: 0 targets found, 1 the lookup failed or found nothing (the reason goes to stderr).
 import { pino } from 'pino';
 import { loadConfig } from '../config/load.js';
-import { readBootstrapSettings } from '../config/settings/bootstrap.js';
+import { readBootstrapSettings } from '../bootstrap/settings.js';
 import { DiscoveryRegistry } from '../discovery/registry.js';
 import { formatLookup, type Lookup } from '../discovery/types.js';
 import { expectOnly, loadOptions, UsageError, type ParsedArgs } from './args.js';

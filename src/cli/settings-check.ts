@@ -4,12 +4,12 @@
 // pekko.discovery.method only fails once bootstrap is used).
 import type { Config } from '../config/types.js';
 import { validateConfig } from '../config/validate.js';
-import { clusterSettingsFromConfig } from '../config/settings/cluster.js';
-import { readCoordinatedShutdownSettings } from '../config/settings/coordinated-shutdown.js';
-import { readFailureDetectorSettings } from '../config/settings/failure-detector.js';
-import { managementSettingsFromConfig } from '../config/settings/management.js';
-import { remoteSettingsFromConfig } from '../config/settings/remote.js';
-import { readDowningSettings } from '../config/settings/sbr.js';
+import { clusterSettingsFromConfig } from '../cluster/settings.js';
+import { readCoordinatedShutdownSettings } from '../cluster/coordinated-shutdown-settings.js';
+import { readFailureDetectorSettings } from '../cluster/failure-detector-settings.js';
+import { managementSettingsFromConfig } from '../management/settings.js';
+import { remoteSettingsFromConfig } from '../cluster/remote-settings.js';
+import { readDowningSettings } from '../cluster/sbr/settings.js';
 
 export function checkSettings(config: Config): void {
   validateConfig(config);

@@ -7,7 +7,7 @@ import {
   CLUSTER_DOWNING_REASON,
   CLUSTER_JOIN_UNSUCCESSFUL_REASON,
   type CoordinatedShutdownSettings,
-} from '../config/settings/coordinated-shutdown.js';
+} from './coordinated-shutdown-settings.js';
 
 /** Why shutdown runs; `pekkoClass` is the key used by `reason-overrides`. */
 export interface ShutdownReason {

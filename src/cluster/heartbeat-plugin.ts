@@ -8,7 +8,7 @@ import type { Member } from './api.js';
 import { phiAccrualRegistry, type FailureDetectorRegistry } from './failure-detector.js';
 import { HeartbeatSenderState } from './heartbeat.js';
 import type { ClusterPlugin, ClusterPluginContext } from './plugin.js';
-import type { FailureDetectorSettings } from '../config/settings/failure-detector.js';
+import type { FailureDetectorSettings } from './failure-detector-settings.js';
 import type { Reachability, ReachabilityStatus } from './reachability.js';
 
 export interface ReaperChanges {

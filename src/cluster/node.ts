@@ -11,7 +11,7 @@ import {
 } from '../address.js';
 import { nodeKey } from './node-key.js';
 import type { Cancellable, Random, Scheduler } from '../clock.js';
-import type { ClusterSettings } from '../config/settings/cluster.js';
+import type { ClusterSettings } from './settings.js';
 import { silentLogger, type Logger } from '../logging.js';
 import type {
   ClusterApi,

@@ -4,7 +4,7 @@
 import type { Address, UniqueAddress } from '../address.js';
 import type { Random, Scheduler } from '../clock.js';
 import type { Logger } from '../logging.js';
-import type { ClusterSettings } from '../config/settings/cluster.js';
+import type { ClusterSettings } from './settings.js';
 import type { ClusterEventListener, ClusterState, SubscribeOptions } from './api.js';
 import type { Gossip } from './gossip.js';
 import type { ClusterMessage } from './protocol.js';

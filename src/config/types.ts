@@ -1,5 +1,6 @@
-// The contract of a loaded, resolved configuration. Layers turn it into their typed settings
-// objects (src/config/settings/*.ts) once at start-up; nothing reads raw paths after that.
+// The contract of a loaded, resolved configuration. Each layer turns it into its typed settings
+// (cluster/settings.ts, management/settings.ts, ...) once at start-up; nothing reads raw paths
+// after that. config/ itself knows no layer.
 
 /** Where a value was set. */
 export type Origin =

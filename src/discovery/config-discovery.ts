@@ -1,5 +1,5 @@
 // `config` method: endpoints listed in configuration (pekko.discovery.config.services).
-import type { ConfigDiscoverySettings } from '../config/settings/discovery.js';
+import type { ConfigDiscoverySettings } from './settings.js';
 import type { Lookup, Resolved, ServiceDiscovery } from './types.js';
 
 export class ConfigServiceDiscovery implements ServiceDiscovery {

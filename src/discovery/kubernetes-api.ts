@@ -8,7 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import type { SecureVersion } from 'node:tls';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { RequestContext, ResponseContext, V1PodList } from '@kubernetes/client-node';
-import type { KubernetesApiSettings } from '../config/settings/discovery.js';
+import type { KubernetesApiSettings } from './settings.js';
 import type { Logger } from '../logging.js';
 import {
   asError,

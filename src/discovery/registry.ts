@@ -11,7 +11,7 @@ import {
   readKubernetesApiSettings,
   resolveMethodName,
   type DiscoveryImplementation,
-} from '../config/settings/discovery.js';
+} from './settings.js';
 import { ConfigError, type Config } from '../config/types.js';
 import { silentLogger, type Logger } from '../logging.js';
 import { AggregateServiceDiscovery } from './aggregate.js';

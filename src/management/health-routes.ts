@@ -2,7 +2,7 @@
 // Liveness never consults cluster state: a slow bootstrap must not get the process killed.
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../logging.js';
-import type { HealthCheckSettings } from '../config/settings/management.js';
+import type { HealthCheckSettings } from './settings.js';
 import { evaluateChecks, healthResponse, type NamedCheck } from './health.js';
 import { methodRoute, sendText } from './http.js';
 

@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import type { Scheduler } from '../clock.js';
 import type { ClusterApi, MemberStatus } from '../cluster/api.js';
 import { ConfigError } from '../config/types.js';
-import { CLUSTER_MEMBERSHIP_CHECK_CLASS, type NamedClass } from '../config/settings/management.js';
+import { CLUSTER_MEMBERSHIP_CHECK_CLASS, type NamedClass } from './settings.js';
 
 /** A check answers true (healthy) or false; throwing or rejecting counts as a failure. */
 export type HealthCheck = () => boolean | Promise<boolean>;

@@ -6,7 +6,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } 
 import { Agent as HttpsAgent, request as httpsRequest, type AgentOptions } from 'node:https';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { ConfigError } from '../config/types.js';
-import type { ManagementSecuritySettings } from '../config/settings/management.js';
+import type { ManagementSecuritySettings } from './settings.js';
 
 export interface LoadedSecurity {
   /** Present when HTTPS is on: PEM material for the server. */

@@ -11,7 +11,7 @@ import {
   CLUSTER_HTTP_ROUTES_CLASS,
   HEALTH_CHECK_ROUTES_CLASS,
   type ManagementSettings,
-} from '../config/settings/management.js';
+} from './settings.js';
 import { formatHost } from '../address.js';
 import { silentLogger, type Logger } from '../logging.js';
 import { defaultMetrics, type Metrics } from '../metrics.js';

@@ -6,7 +6,7 @@ import type { ClusterApi, ClusterState, Member } from '../../src/cluster/api.js'
 import { BootstrapCoordinator, type Prober } from '../../src/bootstrap/coordinator.js';
 import { startBootstrap } from '../../src/bootstrap/start.js';
 import type { SeedNodesDocument } from '../../src/bootstrap/seed-nodes.js';
-import type { BootstrapSettings } from '../../src/config/settings/bootstrap.js';
+import type { BootstrapSettings } from '../../src/bootstrap/settings.js';
 import { DiscoveryTimeoutError } from '../../src/discovery/errors.js';
 import type { Lookup, Resolved, ServiceDiscovery } from '../../src/discovery/types.js';
 import { VirtualClock } from '../sim/virtual-clock.js';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '../../src/config/load.js';
 import { ConfigError } from '../../src/config/types.js';
-import { readBootstrapSettings } from '../../src/config/settings/bootstrap.js';
+import { readBootstrapSettings } from '../../src/bootstrap/settings.js';
 
 const load = (applicationText: string, env: Record<string, string> = {}) => loadConfig({ applicationText, env });
 const BASE = 'pekko.discovery.method = config\n';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { KubernetesApiTestServer } from '../support/k8s-api-server.js';
 import { KubernetesLease, kubernetesLeaseName, rfc3339Micro } from '../../src/cluster/sbr/kubernetes-lease.js';
-import { readKubernetesLeaseSettings, type KubernetesLeaseSettings } from '../../src/config/settings/sbr.js';
+import { readKubernetesLeaseSettings, type KubernetesLeaseSettings } from '../../src/cluster/sbr/settings.js';
 import { configFromObject } from '../../src/config/load.js';
 import { systemScheduler } from '../../src/clock.js';
 import { silentLogger } from '../../src/logging.js';

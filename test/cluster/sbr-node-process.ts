@@ -15,11 +15,11 @@ import { HeartbeatPlugin } from '../../src/cluster/heartbeat-plugin.js';
 import { SplitBrainResolver } from '../../src/cluster/sbr/resolver.js';
 import type { ClusterPlugin } from '../../src/cluster/plugin.js';
 import { loadConfig } from '../../src/config/load.js';
-import { clusterSettingsFromConfig } from '../../src/config/settings/cluster.js';
-import { readCoordinatedShutdownSettings } from '../../src/config/settings/coordinated-shutdown.js';
-import { remoteSettingsFromConfig } from '../../src/config/settings/remote.js';
-import { readDowningSettings } from '../../src/config/settings/sbr.js';
-import { readFailureDetectorSettings } from '../../src/config/settings/failure-detector.js';
+import { clusterSettingsFromConfig } from '../../src/cluster/settings.js';
+import { readCoordinatedShutdownSettings } from '../../src/cluster/coordinated-shutdown-settings.js';
+import { remoteSettingsFromConfig } from '../../src/cluster/remote-settings.js';
+import { readDowningSettings } from '../../src/cluster/sbr/settings.js';
+import { readFailureDetectorSettings } from '../../src/cluster/failure-detector-settings.js';
 
 const write = (obj: unknown) => process.stdout.write(`${JSON.stringify(obj)}\n`);
 

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configFromObject, loadConfig } from '../../src/config/load.js';
-import { readDowningSettings, readSbrSettings, SBR_PROVIDER_CLASS } from '../../src/config/settings/sbr.js';
-import { readFailureDetectorSettings } from '../../src/config/settings/failure-detector.js';
+import { readDowningSettings, readSbrSettings, SBR_PROVIDER_CLASS } from '../../src/cluster/sbr/settings.js';
+import { readFailureDetectorSettings } from '../../src/cluster/failure-detector-settings.js';
 import { ConfigError } from '../../src/config/types.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { configFromObject, loadConfig } from '../../src/config/load.js';
 import { ConfigError } from '../../src/config/types.js';
-import { clusterSettingsFromConfig, defaultClusterSettings } from '../../src/config/settings/cluster.js';
+import { clusterSettingsFromConfig, defaultClusterSettings } from '../../src/cluster/settings.js';
 
 test('reference.conf gives Pekko defaults, equal to defaultClusterSettings()', async () => {
   const s = clusterSettingsFromConfig(await loadConfig({ applicationText: '', env: {} }));

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configFromObject } from '../../src/config/load.js';
-import { readCoordinatedShutdownSettings, orderPhases } from '../../src/config/settings/coordinated-shutdown.js';
+import { readCoordinatedShutdownSettings, orderPhases } from '../../src/cluster/coordinated-shutdown-settings.js';
 import { CoordinatedShutdown, Reasons } from '../../src/cluster/coordinated-shutdown.js';
 import { systemScheduler } from '../../src/clock.js';
 import { silentLogger } from '../../src/logging.js';
@@ -150,7 +150,7 @@ function runChild(code: string, signals: NodeJS.Signals[]): Promise<{ code: numb
 
 const childProgram = (taskMs: number) => `
   import { configFromObject } from ${JSON.stringify(path.join(repoRoot, 'src/config/load.ts'))};
-  import { readCoordinatedShutdownSettings } from ${JSON.stringify(path.join(repoRoot, 'src/config/settings/coordinated-shutdown.ts'))};
+  import { readCoordinatedShutdownSettings } from ${JSON.stringify(path.join(repoRoot, 'src/cluster/coordinated-shutdown-settings.ts'))};
   import { CoordinatedShutdown, installSignalHandlers } from ${JSON.stringify(path.join(repoRoot, 'src/cluster/coordinated-shutdown.ts'))};
   import { systemScheduler } from ${JSON.stringify(path.join(repoRoot, 'src/clock.ts'))};
   import { silentLogger } from ${JSON.stringify(path.join(repoRoot, 'src/logging.ts'))};

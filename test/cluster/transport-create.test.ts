@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { hostname } from 'node:os';
 import { formatAddress, parseAddress } from '../../src/address.js';
 import { createCluster, defaultHostAddress, transportSettings, type CreatedCluster } from '../../src/cluster/create.js';
-import { defaultClusterSettings } from '../../src/config/settings/cluster.js';
-import { DEFAULT_REMOTE_SETTINGS, type RemoteSettings } from '../../src/config/settings/remote.js';
+import { defaultClusterSettings } from '../../src/cluster/settings.js';
+import { DEFAULT_REMOTE_SETTINGS, type RemoteSettings } from '../../src/cluster/remote-settings.js';
 import { freePort } from '../support/net.js';
 import { waitFor } from '../support/cluster-wait.js';
 

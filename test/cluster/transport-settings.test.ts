@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '../../src/config/load.js';
 import { ConfigError } from '../../src/config/types.js';
-import { DEFAULT_REMOTE_SETTINGS, remoteSettingsFromConfig } from '../../src/config/settings/remote.js';
+import { DEFAULT_REMOTE_SETTINGS, remoteSettingsFromConfig } from '../../src/cluster/remote-settings.js';
 
 test('with reference.conf only, the transport settings are Pekko defaults', async () => {
   const s = remoteSettingsFromConfig(await loadConfig({ applicationText: '', env: {} }));

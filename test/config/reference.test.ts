@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { configFromObject, loadConfig, packageRoot } from '../../src/config/load.js';
-import { CRD_LEASE_CLASS, readKubernetesLeaseSettings } from '../../src/config/settings/sbr.js';
+import { CRD_LEASE_CLASS, readKubernetesLeaseSettings } from '../../src/cluster/sbr/settings.js';
 import { parseHocon } from '../../src/config/hocon.js';
 import { renderPath } from '../../src/config/path.js';
 import { fixtures, tempTree } from './helpers.js';

@@ -11,7 +11,7 @@ import {
   readKubernetesApiSettings,
   resolveMethodName,
   parseNameserver,
-} from '../../src/config/settings/discovery.js';
+} from '../../src/discovery/settings.js';
 import { AggregateServiceDiscovery } from '../../src/discovery/aggregate.js';
 import { ConfigServiceDiscovery } from '../../src/discovery/config-discovery.js';
 import { AggregateDiscoveryError, DiscoveryTimeoutError, withTimeout } from '../../src/discovery/errors.js';

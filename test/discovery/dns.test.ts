@@ -1,8 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import dnsPacket from 'dns-packet';
-import type { AsyncDnsSettings, NameserverAddress } from '../../src/config/settings/discovery.js';
-import { parseNameserver } from '../../src/config/settings/discovery.js';
+import type { AsyncDnsSettings, NameserverAddress } from '../../src/discovery/settings.js';
+import { parseNameserver } from '../../src/discovery/settings.js';
 import { loadConfig } from '../../src/config/load.js';
 import { DnsServiceDiscovery } from '../../src/discovery/dns-discovery.js';
 import { AsyncDnsResolver, resolverConfig, type ResolverConfig } from '../../src/discovery/dns/resolver.js';

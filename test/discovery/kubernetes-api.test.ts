@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
-import type { KubernetesApiSettings } from '../../src/config/settings/discovery.js';
+import type { KubernetesApiSettings } from '../../src/discovery/settings.js';
 import { loadConfig } from '../../src/config/load.js';
 import {
   DiscoveryTimeoutError,

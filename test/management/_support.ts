@@ -3,7 +3,7 @@
 import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { DEFAULT_MANAGEMENT_SETTINGS, type ManagementSettings } from '../../src/config/settings/management.js';
+import { DEFAULT_MANAGEMENT_SETTINGS, type ManagementSettings } from '../../src/management/settings.js';
 import { startManagement, type ManagementServer, type StartManagementOptions } from '../../src/management/server.js';
 import { FakeCluster, address, member } from '../support/fake-cluster.js';
 

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { evaluateChecks, formatScalaDuration, healthResponse, type NamedCheck } from '../../src/management/health.js';
-import { CLUSTER_MEMBERSHIP_CHECK_CLASS } from '../../src/config/settings/management.js';
+import { CLUSTER_MEMBERSHIP_CHECK_CLASS } from '../../src/management/settings.js';
 import { FakeCluster, member } from '../support/fake-cluster.js';
 import { TEXT, call, captureLogger, start, upCluster } from './_support.js';
 

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../../src/config/types.js';
-import { validateSecurity, type ManagementSecuritySettings } from '../../src/config/settings/management.js';
+import { validateSecurity, type ManagementSecuritySettings } from '../../src/management/settings.js';
 import { parseWithBigInt } from '../../src/json.js';
 import { methodRoute } from '../../src/management/http.js';
 import { basicAuthHeader, createManagementClient, loadSecurity } from '../../src/management/security.js';

@@ -9,7 +9,7 @@ import {
   CLUSTER_MEMBERSHIP_CHECK_CLASS,
   managementSettingsFromConfig,
   parseReadyStates,
-} from '../../src/config/settings/management.js';
+} from '../../src/management/settings.js';
 import { createMetrics } from '../../src/metrics.js';
 import { methodRoute, sendText } from '../../src/management/http.js';
 import { startManagement } from '../../src/management/server.js';

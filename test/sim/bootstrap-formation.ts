@@ -17,7 +17,7 @@ import { compareResolvedTarget, formatAddress, type ResolvedTarget } from '../..
 import type { Random } from '../../src/clock.js';
 import { BootstrapCoordinator, type Prober } from '../../src/bootstrap/coordinator.js';
 import { parseSeedNodesJson, type SeedNodesDocument } from '../../src/bootstrap/seed-nodes.js';
-import type { BootstrapSettings } from '../../src/config/settings/bootstrap.js';
+import type { BootstrapSettings } from '../../src/bootstrap/settings.js';
 import type { Resolved, ServiceDiscovery } from '../../src/discovery/types.js';
 import { silentLogger } from '../../src/logging.js';
 import { seedNodesBody } from '../../src/management/seed-nodes-json.js';

@@ -9,7 +9,7 @@ import type { ClusterEvent, MemberStatus } from '../../src/cluster/api.js';
 import { isAllowedTransition } from '../../src/cluster/member.js';
 import { ClusterNode } from '../../src/cluster/node.js';
 import type { ClusterPlugin } from '../../src/cluster/plugin.js';
-import { defaultClusterSettings, type ClusterSettings } from '../../src/config/settings/cluster.js';
+import { defaultClusterSettings, type ClusterSettings } from '../../src/cluster/settings.js';
 import { SimNetwork, perfectNetwork, type NetworkFaults, type SimTransport } from './network.js';
 import { PausableScheduler } from './pausable-scheduler.js';
 import { forkRandom, seededRandom } from './prng.js';

@@ -6,7 +6,7 @@
 import type { Address } from '../../src/address.js';
 import { uniqueAddressKey } from '../../src/address.js';
 import type { StrategySettings } from '../../src/cluster/sbr/strategy.js';
-import type { SbrSettings } from '../../src/config/settings/sbr.js';
+import type { SbrSettings } from '../../src/cluster/sbr/settings.js';
 import { randomInt, seededRandom } from './prng.js';
 import { drainPromiseJobs } from './virtual-clock.js';
 import {

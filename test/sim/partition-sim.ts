@@ -5,9 +5,9 @@ import { formatAddress, uniqueAddressKey, type Address } from '../../src/address
 import { HeartbeatPlugin } from '../../src/cluster/heartbeat-plugin.js';
 import { SplitBrainResolver, type SbrDecisionRecord } from '../../src/cluster/sbr/resolver.js';
 import type { Lease } from '../../src/cluster/sbr/lease.js';
-import type { SbrSettings } from '../../src/config/settings/sbr.js';
-import type { ClusterSettings } from '../../src/config/settings/cluster.js';
-import { SBR_PROVIDER_CLASS } from '../../src/config/settings/sbr.js';
+import type { SbrSettings } from '../../src/cluster/sbr/settings.js';
+import type { ClusterSettings } from '../../src/cluster/settings.js';
+import { SBR_PROVIDER_CLASS } from '../../src/cluster/sbr/settings.js';
 import { ClusterSim, simAddress, type SimNode } from './cluster-sim.js';
 import type { NetworkFaults } from './network.js';
 

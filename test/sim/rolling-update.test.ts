@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { formatAddress, uniqueAddressKey, type Address } from '../../src/address.js';
 import type { ClusterEvent } from '../../src/cluster/api.js';
 import { configFromObject } from '../../src/config/load.js';
-import { readCoordinatedShutdownSettings } from '../../src/config/settings/coordinated-shutdown.js';
+import { readCoordinatedShutdownSettings } from '../../src/cluster/coordinated-shutdown-settings.js';
 import { CoordinatedShutdown, Reasons, type ShutdownResult } from '../../src/cluster/coordinated-shutdown.js';
 import { CoordinatedShutdownPlugin, addClusterShutdownTasks } from '../../src/cluster/coordinated-shutdown-cluster.js';
 import { HeartbeatPlugin } from '../../src/cluster/heartbeat-plugin.js';

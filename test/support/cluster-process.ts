@@ -13,8 +13,8 @@ import type { Member } from '../../src/cluster/api.js';
 import { createCluster } from '../../src/cluster/create.js';
 import { HeartbeatPlugin } from '../../src/cluster/heartbeat-plugin.js';
 import { loadConfig } from '../../src/config/load.js';
-import { clusterSettingsFromConfig } from '../../src/config/settings/cluster.js';
-import { remoteSettingsFromConfig } from '../../src/config/settings/remote.js';
+import { clusterSettingsFromConfig } from '../../src/cluster/settings.js';
+import { remoteSettingsFromConfig } from '../../src/cluster/remote-settings.js';
 
 function write(obj: unknown): void {
   process.stdout.write(`${JSON.stringify(obj)}\n`);

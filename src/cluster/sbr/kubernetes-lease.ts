@@ -11,7 +11,7 @@ import { request as httpRequest } from 'node:http';
 import type { V1Lease } from '@kubernetes/client-node';
 import type { Cancellable, Scheduler } from '../../clock.js';
 import type { Logger } from '../../logging.js';
-import type { KubernetesLeaseSettings } from '../../config/settings/sbr.js';
+import type { KubernetesLeaseSettings } from './settings.js';
 import type { Lease } from './lease.js';
 
 export class LeaseError extends Error {

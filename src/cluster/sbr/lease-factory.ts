@@ -3,7 +3,7 @@
 import type { Address } from '../../address.js';
 import { formatHostPort } from '../../address.js';
 import type { Config } from '../../config/types.js';
-import { readKubernetesLeaseSettings, type SbrSettings } from '../../config/settings/sbr.js';
+import { readKubernetesLeaseSettings, type SbrSettings } from './settings.js';
 import { KubernetesLease, type KubernetesLeaseDeps } from './kubernetes-lease.js';
 import type { Lease } from './lease.js';
 

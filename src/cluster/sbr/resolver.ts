@@ -5,7 +5,7 @@
 import type { UniqueAddress } from '../../address.js';
 import { formatAddress, uniqueAddressEquals, uniqueAddressKey } from '../../address.js';
 import type { Cancellable } from '../../clock.js';
-import type { SbrSettings } from '../../config/settings/sbr.js';
+import type { SbrSettings } from './settings.js';
 import type { ClusterEvent } from '../api.js';
 import type { ClusterPlugin, ClusterPluginContext } from '../plugin.js';
 import type { Lease } from './lease.js';

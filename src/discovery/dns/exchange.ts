@@ -6,7 +6,7 @@ import { connect } from 'node:net';
 import { isIP } from 'node:net';
 import { randomInt } from 'node:crypto';
 import dnsPacket from 'dns-packet';
-import type { NameserverAddress } from '../../config/settings/discovery.js';
+import type { NameserverAddress } from '../settings.js';
 import { DnsMalformedResponseError, DnsQueryError, DnsTimeoutError } from '../errors.js';
 import type { DiscoveryMetrics } from '../metrics.js';
 

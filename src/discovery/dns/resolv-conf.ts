@@ -1,6 +1,6 @@
 // The parts of /etc/resolv.conf the resolver needs: nameservers, search list and ndots.
 import { readFileSync } from 'node:fs';
-import { parseNameserver, type NameserverAddress } from '../../config/settings/discovery.js';
+import { parseNameserver, type NameserverAddress } from '../settings.js';
 
 export interface ResolvConf {
   readonly nameservers: readonly NameserverAddress[];

@@ -1,7 +1,7 @@
 // The async DNS resolver behind `pekko-dns` (spec §4.3): search-list candidates, nameserver
 // failover, UDP with TCP retry, and a cache that never serves an answer past its TTL.
 import { isIP } from 'node:net';
-import type { AsyncDnsSettings, NameserverAddress, TtlSetting } from '../../config/settings/discovery.js';
+import type { AsyncDnsSettings, NameserverAddress, TtlSetting } from '../settings.js';
 import { DnsQueryError, DnsResolveError } from '../errors.js';
 import type { DiscoveryMetrics } from '../metrics.js';
 import { exchange, formatNameserver, type DnsRecord, type QueryType } from './exchange.js';

@@ -1,6 +1,6 @@
 // Typed settings of coordinated shutdown: pekko.coordinated-shutdown.*, with the phase graph put
 // in execution order once at start-up (a cycle or an unknown phase is a configuration error).
-import { ConfigError, type Config } from '../types.js';
+import { ConfigError, type Config } from '../config/types.js';
 
 export interface PhaseSettings {
   readonly name: string;

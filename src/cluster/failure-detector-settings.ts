@@ -1,7 +1,7 @@
 // Typed settings of failure detection: pekko.cluster.failure-detector.* and the reaper/periodic
 // task intervals that drive it. Missing keys fall back to Pekko's reference values.
-import { ConfigError, type Config } from '../types.js';
-import type { PhiAccrualSettings } from '../../cluster/failure-detector.js';
+import { ConfigError, type Config } from '../config/types.js';
+import type { PhiAccrualSettings } from './failure-detector.js';
 
 export const PHI_ACCRUAL_CLASS = 'org.apache.pekko.remote.PhiAccrualFailureDetector';
 

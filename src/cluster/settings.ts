@@ -1,9 +1,9 @@
 // Typed settings of the membership layer: pekko.cluster.* (and the pekko.remote keys that define
 // a node's identity). Read once at start-up; a missing key falls back to Pekko's default, so the
 // settings also load from a config without Muster's reference layer.
-import { isValidSystemName, parseAddress, type Address } from '../../address.js';
-import { DC_ROLE_PREFIX, isValidAppVersion, rolesWithDataCenter } from '../../cluster/member.js';
-import { ConfigError, type Config } from '../types.js';
+import { isValidSystemName, parseAddress, type Address } from '../address.js';
+import { DC_ROLE_PREFIX, isValidAppVersion, rolesWithDataCenter } from './member.js';
+import { ConfigError, type Config } from '../config/types.js';
 
 export interface FailureDetectorSettings {
   readonly heartbeatIntervalMs: number;

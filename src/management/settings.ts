@@ -1,8 +1,8 @@
 // Typed settings of the management HTTP layer: the Pekko keys pekko.management.http.*,
 // pekko.management.health-checks.*, pekko.management.cluster.health-check.*, plus the
 // Muster-only HTTPS and basic-auth section muster.management.*. Read once at start-up.
-import { ConfigError, type Config } from '../types.js';
-import { MEMBER_STATUSES, type MemberStatus } from '../../cluster/api.js';
+import { ConfigError, type Config } from '../config/types.js';
+import { MEMBER_STATUSES, type MemberStatus } from '../cluster/api.js';
 
 /** One `name = "FQCN"` entry of a routes or checks block that is switched on. */
 export interface NamedClass {

@@ -1,8 +1,8 @@
 // Typed settings of downing: pekko.cluster.downing-provider-class, pekko.cluster.split-brain-resolver.*
 // and, for lease-majority, the lease block the strategy points at. Unknown providers and strategy
 // names are rejected at start-up so a typo never silently disables downing.
-import { ConfigError, type Config } from '../types.js';
-import { STRATEGY_NAMES, type StrategyName, type StrategySettings } from '../../cluster/sbr/strategy.js';
+import { ConfigError, type Config } from '../../config/types.js';
+import { STRATEGY_NAMES, type StrategyName, type StrategySettings } from './strategy.js';
 
 export const SBR_PROVIDER_CLASS = 'org.apache.pekko.cluster.sbr.SplitBrainResolverProvider';
 

@@ -2,8 +2,8 @@
 // pekko.io.dns.async-dns.* and the Muster-only muster.discovery.*. Each reader is called when the
 // method that needs it is first created, as Pekko does, so an unused method's settings never fail.
 import { isIP } from 'node:net';
-import { ConfigError, type Config } from '../types.js';
-import type { ResolvedTarget } from '../../address.js';
+import { ConfigError, type Config } from '../config/types.js';
+import type { ResolvedTarget } from '../address.js';
 
 /** Pekko's "defined": present, non-blank, and not the `<key-name>` placeholder of its own key. */
 function optionalDefined(config: Config, path: string): string | undefined {

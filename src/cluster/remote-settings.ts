@@ -2,8 +2,8 @@
 // Muster honours, the system name (muster.system-name), and the Muster-only reconnect cap
 // muster.remote.max-outbound-restart-backoff. Read once at start-up; hosts stay as configured
 // (`<getHostAddress>` is resolved when the transport starts).
-import { isValidSystemName } from '../../address.js';
-import { ConfigError, type Config } from '../types.js';
+import { isValidSystemName } from '../address.js';
+import { ConfigError, type Config } from '../config/types.js';
 
 export const GET_HOST_ADDRESS = '<getHostAddress>';
 export const GET_HOST_NAME = '<getHostName>';

@@ -1,7 +1,7 @@
 // Typed settings of Cluster Bootstrap, read once from pekko.management.cluster.bootstrap.*
 // (Pekko keys, Pekko meanings) plus the Muster-only muster.bootstrap.deadline.
-import { ConfigError, type Config } from '../types.js';
-import type { Lookup } from '../../discovery/types.js';
+import { ConfigError, type Config } from '../config/types.js';
+import type { Lookup } from '../discovery/types.js';
 
 const ROOT = 'pekko.management.cluster.bootstrap';
 const CPD = `${ROOT}.contact-point-discovery`;
