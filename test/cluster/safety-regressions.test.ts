@@ -9,7 +9,7 @@ import { statusOf, type Gossip } from '../../src/cluster/gossip.js';
 import { HeartbeatPlugin } from '../../src/cluster/heartbeat-plugin.js';
 import { DECISION_HISTORY_LIMIT, SplitBrainResolver } from '../../src/cluster/sbr/resolver.js';
 import { decide, nodesToDown, type SbrView, type StrategySettings } from '../../src/cluster/sbr/strategy.js';
-import { SBR_PROVIDER_CLASS, type SbrSettings } from '../../src/config/settings/sbr.js';
+import { SBR_PROVIDER_CLASS, type SbrSettings } from '../../src/cluster/sbr/settings.js';
 import { clockKey, compareClocks, increment, pruneClock } from '../../src/cluster/vector-clock.js';
 import { ClusterSim, simAddress, type SimNode } from '../sim/cluster-sim.js';
 

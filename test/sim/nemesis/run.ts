@@ -6,7 +6,7 @@ import type { Address } from '../../../src/address.js';
 import { HeartbeatPlugin } from '../../../src/cluster/heartbeat-plugin.js';
 import { SplitBrainResolver } from '../../../src/cluster/sbr/resolver.js';
 import type { StrategySettings } from '../../../src/cluster/sbr/strategy.js';
-import { SBR_PROVIDER_CLASS, type SbrSettings } from '../../../src/config/settings/sbr.js';
+import { SBR_PROVIDER_CLASS, type SbrSettings } from '../../../src/cluster/sbr/settings.js';
 import { ClusterSim, simAddress, type SimNode } from '../cluster-sim.js';
 import { SimLeaseStore } from '../partition-sim.js';
 import { drainPromiseJobs } from '../virtual-clock.js';
