@@ -5,6 +5,7 @@ import type { ClusterMessage } from '../../src/cluster/protocol.js';
 import { ClusterSim, simAddress } from './cluster-sim.js';
 import { SimNetwork } from './network.js';
 import { seededRandom } from './prng.js';
+import { PausableScheduler } from './pausable-scheduler.js';
 import { VirtualClock } from './virtual-clock.js';
 
 test('virtual clock fires timers in due order, ties in scheduling order, and honours cancel', () => {
@@ -62,4 +63,26 @@ test('the same seed gives the same run', () => {
   };
   assert.equal(run(42), run(42));
   assert.notEqual(run(42), run(43));
+});
+
+test('a paused node runs nothing until the pause ends, then its due work in order (a repeated timer once)', () => {
+  const clock = new VirtualClock();
+  const s = new PausableScheduler(clock);
+  const log: string[] = [];
+  s.scheduleRepeatedly(1000, 1000, () => log.push(`tick@${clock.now()}`));
+  s.schedule(2500, () => log.push(`once@${clock.now()}`));
+  const cancelled = s.schedule(3000, () => log.push('cancelled'));
+  clock.advance(1500);
+  s.pause(4000); // 1500 .. 5500
+  clock.advance(1000);
+  s.run(() => log.push(`message@${clock.now()}`));
+  cancelled.cancel();
+  clock.advance(2000);
+  assert.equal(s.paused, true);
+  assert.deepEqual(log, ['tick@1000']);
+  clock.advance(1000); // 5500: the pause ends
+  assert.equal(s.paused, false);
+  assert.deepEqual(log, ['tick@1000', 'tick@5500', 'once@5500', 'message@5500']);
+  clock.advance(500);
+  assert.deepEqual(log.slice(4), ['tick@6000']);
 });

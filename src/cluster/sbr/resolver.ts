@@ -12,6 +12,7 @@ import type { Lease } from './lease.js';
 import {
   DownAll,
   decide,
+  indirectlyConnected,
   isLeaseDecision,
   nodesToDown,
   reverseDecision,
@@ -55,8 +56,10 @@ export class SplitBrainResolver implements ClusterPlugin {
   private latestChangeAt = 0;
   private selfUpSeen = false;
   private acquiringLease = false;
-  /** Signature of the own-DC unreachable records at the last tick, to count table changes. */
-  private lastRecords = '';
+  /** The unreachable records (observer>subject) at the last tick, to count table changes. */
+  private lastRecords: ReadonlySet<string> = new Set();
+  /** The indirectly connected nodes at the last tick. */
+  private lastIndirectlyConnected = '';
   private releaseCondition: ReleaseCondition = { kind: 'none' };
   private readonly settings: SbrSettings;
   /** The most recent decisions, oldest first, at most DECISION_HISTORY_LIMIT. */
@@ -182,14 +185,22 @@ export class SplitBrainResolver implements ClusterPlugin {
     this.checkLeaseRelease();
     if (this.acquiringLease) return;
     const now = this.now();
-    // Any change of the table counts as instability, also new observers of already unreachable nodes.
+    // Any change of the table counts as instability, also new observers of already unreachable
+    // nodes. The decision reads the records, not only who is unreachable, so stable-after also
+    // restarts when a record goes away (an observer clearing its row while others still flag the
+    // same subjects: a heal in progress) or the indirectly connected set changes; deciding on such
+    // a half-updated view let both sides of a partition keep themselves.
     const view = this.view();
-    const records = view.records.map((r) => `${uniqueAddressKey(r.observer)}>${uniqueAddressKey(r.subject)}`).sort().join(',');
-    if (records !== this.lastRecords) {
+    const records = new Set(view.records.map((r) => `${uniqueAddressKey(r.observer)}>${uniqueAddressKey(r.subject)}`));
+    const ic = [...indirectlyConnected(view)].sort().join(',');
+    if (!sameSet(records, this.lastRecords)) {
+      const cleared = [...this.lastRecords].some((r) => !records.has(r));
+      if (cleared || ic !== this.lastIndirectlyConnected) this.resetStableDeadline();
       this.lastRecords = records;
       this.countChange();
       this.resetStatsIfAllUnreachableDowned();
     }
+    this.lastIndirectlyConnected = ic;
     if (this.changeCount > 0) {
       const unstable = this.settings.downAllWhenUnstableMs;
       if (unstable !== undefined && now - this.firstChangeAt > this.settings.stableAfterMs + unstable) {
@@ -289,4 +300,10 @@ export class SplitBrainResolver implements ClusterPlugin {
       lease.release().catch((err: unknown) => this.ctx.logger.warn({ err }, 'SBR failed to release lease [%s]', lease.name));
     }
   }
+}
+
+function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const x of a) if (!b.has(x)) return false;
+  return true;
 }

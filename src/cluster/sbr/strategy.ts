@@ -311,12 +311,7 @@ function additionalWhenIndirectlyConnected(
     if (!canDown.has(o) || !canDown.has(sub)) return false;
     return !((cycle.has(o) && cycle.has(sub)) || (seen.has(o) && seen.has(sub)));
   });
-  const filtered: SbrView = {
-    ...v,
-    members: v.members.filter((m) => !ic.has(key(m.uniqueAddress))),
-    records: kept,
-    unreachable: new Set(kept.map((r) => key(r.subject))),
-  };
+  const filtered: SbrView = { ...v, records: kept, unreachable: new Set(kept.map((r) => key(r.subject))) };
   const again = decide(s, filtered);
   if (isIndirectlyConnectedDecision(again)) return new Set(canDown);
   return new Set(nodesToDown(s, filtered, again).map(key));

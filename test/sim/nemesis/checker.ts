@@ -17,7 +17,8 @@ const key = (n: SimNode) => uniqueAddressKey(n.uniqueAddress);
 export class Checker {
   private readonly violations: string[] = [];
   private readonly reported = new Set<string>();
-  private readonly downedIds = new Set<number>();
+  /** uid key -> node number of every incarnation some node marked Down. */
+  private readonly downed = new Map<string, number>();
   private readonly crashedKeys = new Set<string>();
   private settleFrom: number | undefined;
   private settledAt: number | undefined;
@@ -38,7 +39,7 @@ export class Checker {
 
   started(n: Incarnation): void {
     n.node.subscribe((e) => {
-      if (e.type === 'MemberDowned') this.downedIds.add(this.idOf(e.member.uniqueAddress.address));
+      if (e.type === 'MemberDowned') this.downed.set(uniqueAddressKey(e.member.uniqueAddress), this.idOf(e.member.uniqueAddress.address));
     });
   }
 
@@ -165,7 +166,8 @@ export class Checker {
     const settled = this.settledAt !== undefined && this.settleFrom !== undefined ? this.settledAt - this.settleFrom : null;
     return {
       clusters: groups.map((g) => g.map((n) => this.idOf(n.address)).sort((a, b) => a - b)).sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0)),
-      downed: [...this.downedIds].sort((a, b) => a - b),
+      // A Down decided by a side that then lost, about a node that survives, never took effect.
+      downed: [...new Set([...this.downed].filter(([k]) => !groups.some((g) => g.some((n) => key(n) === k))).map(([, id]) => id))].sort((a, b) => a - b),
       violations: [...this.violations],
       settledAfterMs: settled,
     };

@@ -16,7 +16,7 @@ import type { Scenario, Step } from './scenario.js';
 export interface Verdict {
   /** Node numbers of each cluster left running at `until` (each sorted; at most one when safe). */
   readonly clusters: number[][];
-  /** Nodes of which some incarnation was marked Down. */
+  /** Nodes of which an incarnation was marked Down and is not in a cluster at the end. */
   readonly downed: number[];
   readonly violations: string[];
   /** Virtual ms from the last step until the first check that found one settled cluster (null: never). */

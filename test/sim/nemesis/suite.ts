@@ -7,7 +7,7 @@ import { generateScenario, SETTLED_QUIET_MS } from './generate.js';
 import { runScenario } from './run.js';
 
 /** Seeds per strategy in `npm test` (the soak, bench/nemesis-soak.ts, runs thousands). */
-export const NEMESIS_SEEDS = Number(process.env.MUSTER_NEMESIS_SEEDS ?? 200);
+export const NEMESIS_SEEDS = Number(process.env.MUSTER_NEMESIS_SEEDS ?? 300);
 
 export async function runNemesisSeeds(strategy: StrategyName, count = NEMESIS_SEEDS): Promise<{ settled: number }> {
   const failures: string[] = [];
