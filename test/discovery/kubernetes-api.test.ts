@@ -95,8 +95,8 @@ describe('kubernetes-api discovery against a real HTTPS test API server', () => 
     assert.deepEqual(r, {
       serviceName: 'my-service',
       addresses: [
-        { host: '172-17-0-4.shop.pod.cluster.local', port: 10001, address: '172.17.0.4' },
-        { host: '172-17-0-6.shop.pod.cluster.local', port: 10001, address: '172.17.0.6' },
+        { host: '10-2-0-11.shop.pod.cluster.local', port: 7626, address: '10.2.0.11' },
+        { host: '10-2-0-12.shop.pod.cluster.local', port: 7626, address: '10.2.0.12' },
       ],
     });
     assert.equal(api.requests.length, 1);
@@ -273,8 +273,8 @@ describe('kubernetes-api discovery against a real HTTPS test API server', () => 
     try {
       const r = await registry.select().discovery.lookup(lookup, 2000);
       assert.deepEqual(r.addresses, [
-        { host: '172.17.0.4', port: 10001, address: '172.17.0.4' },
-        { host: '172.17.0.6', port: 10001, address: '172.17.0.6' },
+        { host: '10.2.0.11', port: 7626, address: '10.2.0.11' },
+        { host: '10.2.0.12', port: 7626, address: '10.2.0.12' },
       ]);
     } finally {
       await registry.close();
