@@ -7,6 +7,7 @@ import { createHttpProber } from '../../src/bootstrap/http-prober.js';
 import { SeedNodesFormatError } from '../../src/bootstrap/seed-nodes.js';
 import { freePort } from '../support/net.js';
 import { createTestCa } from '../support/certs.js';
+import { missingCommand } from '../support/tools.js';
 
 const BODY =
   '{"seedNodes":[{"node":"pekko://sys@127.0.0.1:17355","nodeUid":-4967350262227633432,"roles":["dc-default"],"status":"Up"}],' +
@@ -124,7 +125,7 @@ test('basic-auth headers are sent on every probe', async () => {
   }
 });
 
-test('https: peers are trusted through contact-point.http-client.ca-path, and not without it', async () => {
+test('https: peers are trusted through contact-point.http-client.ca-path, and not without it', { skip: missingCommand('openssl') }, async () => {
   const ca = createTestCa();
   try {
     const cert = ca.issue('peer', { ips: ['127.0.0.1'] });

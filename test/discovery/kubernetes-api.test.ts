@@ -19,6 +19,7 @@ import { DiscoveryMetrics } from '../../src/discovery/metrics.js';
 import { DiscoveryRegistry } from '../../src/discovery/registry.js';
 import { silentLogger, type Logger } from '../../src/logging.js';
 import { createTestCa } from '../support/certs.js';
+import { missingCommand } from '../support/tools.js';
 import { KubernetesApiTestServer, fixturePods, makePod } from '../support/k8s-api-server.js';
 
 const NS = 'shop';
@@ -36,7 +37,7 @@ function capturingLogger(): { logger: Logger; lines: Array<Record<string, unknow
   return { logger, lines };
 }
 
-describe('kubernetes-api discovery against a real HTTPS test API server', () => {
+describe('kubernetes-api discovery against a real HTTPS test API server', { skip: missingCommand('openssl') }, () => {
   let api: KubernetesApiTestServer;
   let dir: string;
   let tokenFile: string;

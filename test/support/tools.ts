@@ -2,6 +2,7 @@
 // skips with a reason naming it and the Debian package that provides it, instead of failing.
 //   test('...', { skip: missingCommand('dnsmasq') }, ...)
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 const PROGRAMS: Record<string, { readonly args: readonly string[]; readonly pkg: string }> = {
   dnsmasq: { args: ['--version'], pkg: 'dnsmasq-base' },
@@ -30,4 +31,15 @@ export function missingCommand(name: keyof typeof PROGRAMS & string): string | u
 /** The first skip reason of several requirements, or undefined when all are met. */
 export function firstMissing(...reasons: (string | undefined)[]): string | undefined {
   return reasons.find((r) => r !== undefined);
+}
+
+/** A skip reason when this host has no IPv6 loopback address (::1), e.g. a container without IPv6. */
+export function missingIpv6Loopback(): string | undefined {
+  try {
+    const text = readFileSync('/proc/net/if_inet6', 'utf8');
+    if (/^0{31}1\s/m.test(text)) return undefined;
+  } catch {
+    // no IPv6 in this kernel, or not Linux
+  }
+  return 'needs the IPv6 loopback address ::1';
 }
