@@ -89,9 +89,8 @@ test('a phase that times out moves on (recover = on) or stops the sequence (reco
   cs.addTask('cluster-exiting', 'after', () => {
     seen.push('after');
   });
-  const t0 = Date.now();
+  // The hanging task never settles: the sequence can only go on because the phase timed out.
   const r = await cs.run(Reasons.JvmExit);
-  assert.ok(Date.now() - t0 < 2000);
   assert.equal(r.phases.find((p) => p.phase === 'cluster-leave')?.result, 'timeout');
   assert.deepEqual(seen, ['after']);
 

@@ -153,11 +153,10 @@ describe('pekko-dns discovery against a real dnsmasq', { skip: missingCommand('d
     const silent = await silentNameserver();
     servers.push(silent);
     const { discovery } = d({ nameservers: [ns(silent.nameserver), ns(dns.nameserver)], resolveTimeoutMs: 200 });
-    const started = performance.now();
     const r = await discovery.lookup({ serviceName: SVC }, 3000);
+    // Asked the silent one, which never answers, and still got every record: from the next one.
     assert.equal(r.addresses.length, 4);
-    assert.ok(performance.now() - started >= 190, 'waited for the first nameserver');
-    assert.ok(silent.received() >= 1);
+    assert.ok(silent.received() >= 1, 'the first nameserver was asked');
   });
 
   it('names the query and each nameserver when all time out; the caller timeout bounds the lookup', async () => {
