@@ -24,7 +24,7 @@ import { readDowningSettings, type SbrSettings } from './config/settings/sbr.js'
 import { ConfigError, type Config } from './config/types.js';
 import { validateConfig } from './config/validate.js';
 import { DiscoveryRegistry } from './discovery/registry.js';
-import { createLogger, type Logger } from './logging.js';
+import { createLogger, readLogFormat, type Logger } from './logging.js';
 import { startBootstrap, type BootstrapHandle } from './bootstrap/start.js';
 import { createHttpProber } from './bootstrap/http-prober.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -101,7 +101,7 @@ function joinConfigOf(config: Config, sbr: SbrSettings | undefined): JoinConfig 
 export async function start(options: StartOptions = {}): Promise<MusterNode> {
   const config = options.config ?? (await loadConfig(options));
   validateConfig(config);
-  const logger = options.logger ?? createLogger();
+  const logger = options.logger ?? createLogger({ format: readLogFormat(config) });
 
   // Read every setting first: a bad value must fail before anything listens.
   const remote = remoteSettingsFromConfig(config);

@@ -10,6 +10,7 @@ import { readFailureDetectorSettings } from '../config/settings/failure-detector
 import { managementSettingsFromConfig } from '../config/settings/management.js';
 import { remoteSettingsFromConfig } from '../config/settings/remote.js';
 import { readDowningSettings } from '../config/settings/sbr.js';
+import { readLogFormat } from '../logging.js';
 
 export function checkSettings(config: Config): void {
   validateConfig(config);
@@ -19,4 +20,5 @@ export function checkSettings(config: Config): void {
   readDowningSettings(config, remote.systemName);
   readCoordinatedShutdownSettings(config);
   managementSettingsFromConfig(config);
+  readLogFormat(config);
 }
