@@ -24,7 +24,7 @@ import { ConfigError, type Config } from './config/types.js';
 import { validateConfig } from './config/validate.js';
 import { DiscoveryRegistry } from './discovery/registry.js';
 import type { ServiceDiscovery } from './discovery/types.js';
-import { createLogger, type Logger } from './logging.js';
+import { createLogger, readLogFormat, type Logger } from './logging.js';
 import { startBootstrap, type BootstrapHandle } from './bootstrap/start.js';
 import { createHttpProber } from './bootstrap/http-prober.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -158,7 +158,7 @@ export async function start(options: StartOptions = {}): Promise<MusterNode> {
 async function loadSettings(options: StartOptions): Promise<{ config: Config; logger: Logger; settings: NodeSettings }> {
   const config = options.config ?? (await loadConfig(options));
   validateConfig(config);
-  const logger = options.logger ?? createLogger();
+  const logger = options.logger ?? createLogger({ format: readLogFormat(config) });
   const remote = remoteSettingsFromConfig(config);
   const cluster = clusterSettingsFromConfig(config);
   const management = managementSettingsFromConfig(config);

@@ -33,6 +33,8 @@ if (count !== 3) {
 }
 const children = hosts.map((host) => {
   const args = [path.join(root, 'dist', 'main.js'), '--config', configFile, `-Dmuster.example.host=${host}`];
+  // The nodes write to a pipe (JSON by default); their lines end up on this terminal, so make them readable.
+  if (process.stderr.isTTY) args.push('-Dmuster.log.format=pretty');
   // Own process group: a terminal's Ctrl-C reaches only this launcher, which then sends each node
   // exactly one SIGTERM (a second signal would make a node skip its graceful leave).
   const child = spawn(process.execPath, args, {

@@ -10,6 +10,7 @@ import { readFailureDetectorSettings } from '../cluster/failure-detector-setting
 import { managementSettingsFromConfig } from '../management/settings.js';
 import { remoteSettingsFromConfig } from '../cluster/remote-settings.js';
 import { readDowningSettings } from '../cluster/sbr/settings.js';
+import { readLogFormat } from '../logging.js';
 
 export function checkSettings(config: Config): void {
   validateConfig(config);
@@ -19,4 +20,5 @@ export function checkSettings(config: Config): void {
   readDowningSettings(config, remote.systemName);
   readCoordinatedShutdownSettings(config);
   managementSettingsFromConfig(config);
+  readLogFormat(config);
 }

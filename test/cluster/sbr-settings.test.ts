@@ -1,17 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PEKKO_FIXTURES, missingShared, sharedPath } from '../support/shared-fixtures.js';
 import { configFromObject, loadConfig } from '../../src/config/load.js';
 import { readDowningSettings, readSbrSettings, SBR_PROVIDER_CLASS } from '../../src/cluster/sbr/settings.js';
 import { readFailureDetectorSettings } from '../../src/cluster/failure-detector-settings.js';
 import { ConfigError } from '../../src/config/types.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const sbr = (o: Record<string, unknown>) => configFromObject({ pekko: { cluster: { 'split-brain-resolver': o } } });
 
-test('Pekko cluster reference.conf gives keep-majority, 20s stable-after, down-all-when-unstable 15s', async () => {
-  const cfg = await loadConfig({ withReference: false, configFile: path.resolve(repoRoot, '../shared/fixtures/pekko/cluster-reference.conf') });
+const PEKKO_CLUSTER_REFERENCE = `${PEKKO_FIXTURES}/cluster-reference.conf`;
+
+test('Pekko cluster reference.conf gives keep-majority, 20s stable-after, down-all-when-unstable 15s', { skip: missingShared(PEKKO_CLUSTER_REFERENCE) }, async () => {
+  const cfg = await loadConfig({ withReference: false, configFile: sharedPath(PEKKO_CLUSTER_REFERENCE) });
   const s = readSbrSettings(cfg, 'sys');
   assert.deepEqual(s.strategy, { name: 'keep-majority', role: '' });
   assert.equal(s.stableAfterMs, 20_000);

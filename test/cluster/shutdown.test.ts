@@ -9,6 +9,7 @@ import { CoordinatedShutdown, Reasons } from '../../src/cluster/coordinated-shut
 import { systemScheduler } from '../../src/clock.js';
 import { silentLogger } from '../../src/logging.js';
 import { ConfigError } from '../../src/config/types.js';
+import { PEKKO_FIXTURES, missingShared, sharedPath } from '../support/shared-fixtures.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const settings = (o: Record<string, unknown> = {}) =>
@@ -29,10 +30,12 @@ test('default phases come in Pekko order with their timeouts', () => {
   assert.equal(s.exitCode, 0);
 });
 
-test('the Pekko reference configuration gives the same phases and -1 for downing', () => {
+const PEKKO_ACTOR_REFERENCE = `${PEKKO_FIXTURES}/actor-reference.conf`;
+
+test('the Pekko reference configuration gives the same phases and -1 for downing', { skip: missingShared(PEKKO_ACTOR_REFERENCE) }, () => {
   // Uses the Pekko actor reference.conf fixture through the HOCON loader.
   return import('../../src/config/load.js').then(async ({ loadConfig }) => {
-    const cfg = await loadConfig({ withReference: false, configFile: path.resolve(repoRoot, '../shared/fixtures/pekko/actor-reference.conf') });
+    const cfg = await loadConfig({ withReference: false, configFile: sharedPath(PEKKO_ACTOR_REFERENCE) });
     const s = readCoordinatedShutdownSettings(cfg);
     assert.equal(s.phases.length, 12);
     assert.equal(s.phases.at(-1)?.name, 'actor-system-terminate');
@@ -86,9 +89,8 @@ test('a phase that times out moves on (recover = on) or stops the sequence (reco
   cs.addTask('cluster-exiting', 'after', () => {
     seen.push('after');
   });
-  const t0 = Date.now();
+  // The hanging task never settles: the sequence can only go on because the phase timed out.
   const r = await cs.run(Reasons.JvmExit);
-  assert.ok(Date.now() - t0 < 2000);
   assert.equal(r.phases.find((p) => p.phase === 'cluster-leave')?.result, 'timeout');
   assert.deepEqual(seen, ['after']);
 

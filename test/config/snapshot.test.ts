@@ -12,6 +12,7 @@ import { renderPath } from '../../src/config/path.js';
 import type { Config } from '../../src/config/types.js';
 import { fixtures, tempTree } from './helpers.js';
 import { cases, ENV } from './cases.js';
+import { PEKKO_FIXTURES, missingShared } from '../support/shared-fixtures.js';
 
 function leafOrigins(c: Config): Record<string, string> {
   const out: Record<string, string> = {};
@@ -62,7 +63,7 @@ describe('fast path = full path', () => {
     });
   }
 
-  test('every Pekko application fixture', async () => {
+  test('every Pekko application fixture', { skip: missingShared(PEKKO_FIXTURES) }, async () => {
     const dir = path.join(fixtures, 'pekko');
     for (const f of readdirSync(dir).filter((n) => n.endsWith('.conf') && !n.endsWith('-reference.conf'))) {
       const options = { configFile: path.join(dir, f), env: ENV };

@@ -20,9 +20,15 @@ import type { Lookup, Resolved, ServiceDiscovery } from '../../src/discovery/typ
 import { silentLogger } from '../../src/logging.js';
 import { DnsServiceDiscovery } from '../../src/discovery/dns-discovery.js';
 import { KubernetesApiServiceDiscovery } from '../../src/discovery/kubernetes-api.js';
+import { PEKKO_FIXTURES, missingShared, sharedPath } from '../support/shared-fixtures.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const fixture = (name: string) => path.resolve(repoRoot, '../shared/fixtures/pekko', name);
+// The same three-node `config` discovery as Muster's local example, written by Pekko Management
+// for its own integration test (third-party, from ../shared: skipped when absent).
+const localExamples = [
+  { name: 'examples/local', file: path.join(repoRoot, 'examples/local/application.conf'), skip: undefined },
+  { name: 'Pekko\'s it-local example', file: sharedPath(`${PEKKO_FIXTURES}/it-local-application.conf`), skip: missingShared(`${PEKKO_FIXTURES}/it-local-application.conf`) },
+];
 const lookup: Lookup = { serviceName: 'local-cluster', protocol: 'tcp' };
 
 /** A method with a scripted outcome, counting its calls. */
@@ -39,8 +45,8 @@ const answer = (...hosts: string[]) => (l: Lookup) =>
 const failing = (msg: string) => () => Promise.reject(new Error(msg));
 
 describe('config discovery', () => {
-  it('reads the it-local example config and answers the exact service name only', async () => {
-    const config = await loadConfig({ configFile: fixture('it-local-application.conf'), env: {} });
+  for (const example of localExamples) it(`reads ${example.name} config and answers the exact service name only`, { skip: example.skip }, async () => {
+    const config = await loadConfig({ configFile: example.file, env: {} });
     const d = new DiscoveryRegistry(config).select('config').discovery;
     const r = await d.lookup(lookup, 1000);
     assert.deepEqual(r, {

@@ -8,9 +8,17 @@ import { execFile } from 'node:child_process';
 import { parseArgs } from '../../src/cli/args.js';
 import { discoverCommand } from '../../src/cli/discover.js';
 import { kubernetesHeadlessRecords, startDnsmasq, type Dnsmasq } from '../support/dnsmasq.js';
+import { PEKKO_FIXTURES, missingShared, sharedPath } from '../support/shared-fixtures.js';
+import { missingCommand } from '../support/tools.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const itLocal = path.resolve(repoRoot, '../shared/fixtures/pekko/it-local-application.conf');
+// Muster's own local example, and the same setup as Pekko Management wrote it for its integration
+// test (third-party, from ../shared: skipped when absent).
+const IT_LOCAL = `${PEKKO_FIXTURES}/it-local-application.conf`;
+const localExamples = [
+  { name: 'examples/local', file: path.join(repoRoot, 'examples/local/application.conf'), skip: undefined },
+  { name: 'Pekko\'s it-local example', file: sharedPath(IT_LOCAL), skip: missingShared(IT_LOCAL) },
+];
 
 async function run(argv: string[], env: NodeJS.ProcessEnv = {}, cwd = tmpdir()) {
   let stdout = '';
@@ -24,21 +32,23 @@ async function run(argv: string[], env: NodeJS.ProcessEnv = {}, cwd = tmpdir()) 
   return { code, stdout, stderr, json: JSON.parse(stdout) as Record<string, unknown> };
 }
 
+const noDnsmasq = missingCommand('dnsmasq');
+
 describe('discover command', () => {
   let dns: Dnsmasq;
   let emptyDir: string;
 
   before(async () => {
-    dns = await startDnsmasq(kubernetesHeadlessRecords('web', 'prod', [{ ip: '10.4.0.1' }, { ip: '10.4.0.2' }]));
+    if (!noDnsmasq) dns = await startDnsmasq(kubernetesHeadlessRecords('web', 'prod', [{ ip: '10.4.0.1' }, { ip: '10.4.0.2' }]));
     emptyDir = mkdtempSync(path.join(tmpdir(), 'muster-discover-'));
   });
   after(async () => {
-    await dns.stop();
+    await dns?.stop();
     rmSync(emptyDir, { recursive: true, force: true });
   });
 
-  it('runs the bootstrap lookup of the it-local example with the config method', async () => {
-    const r = await run(['--config', itLocal]);
+  for (const example of localExamples) it(`runs the bootstrap lookup of ${example.name} with the config method`, { skip: example.skip }, async () => {
+    const r = await run(['--config', example.file]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.json['method'], 'config');
     assert.deepEqual(r.json['lookup'], { serviceName: 'local-cluster', protocol: 'tcp', text: 'Lookup(local-cluster,None,Some(tcp))' });
@@ -50,7 +60,7 @@ describe('discover command', () => {
     ]);
   });
 
-  it('uses pekko-dns SRV through -D overrides and --service, the way bootstrap would', async () => {
+  it('uses pekko-dns SRV through -D overrides and --service, the way bootstrap would', { skip: noDnsmasq }, async () => {
     const r = await run([
       '--service', 'web.prod.svc.cluster.local',
       '-Dpekko.discovery.method=pekko-dns',
@@ -83,7 +93,7 @@ describe('discover command', () => {
     const r = await run([
       '--service', 'web',
       '-Dpekko.discovery.method=kubernetes-api',
-      `-Dpekko.discovery.kubernetes-api.api-ca-path=${itLocal}`,
+      `-Dpekko.discovery.kubernetes-api.api-ca-path=${localExamples[0]!.file}`,
       '-Dpekko.management.cluster.bootstrap.contact-point-discovery.resolve-timeout=500ms',
     ], {}, emptyDir);
     assert.equal(r.code, 1);
@@ -99,7 +109,7 @@ describe('discover command', () => {
     assert.match(unknown.stderr, /pekko\.discovery\.consul\.class must point to a discovery implementation/);
   });
 
-  it('works as a real process: node src/main.ts discover prints JSON and sets the exit code', async () => {
+  it('works as a real process: node src/main.ts discover prints JSON and sets the exit code', { skip: noDnsmasq }, async () => {
     const main = path.join(repoRoot, 'src', 'main.ts');
     const runCli = (args: string[]) =>
       new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
@@ -107,10 +117,10 @@ describe('discover command', () => {
           resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
         );
       });
-    const ok = await runCli(['--config', itLocal]);
+    const ok = await runCli(['--config', localExamples[0]!.file]);
     assert.equal(ok.code, 0, ok.stderr);
     assert.equal((JSON.parse(ok.stdout) as { targets: unknown[] }).targets.length, 3);
-    const failed = await runCli(['--config', itLocal, '--service', 'web', '-Dpekko.discovery.method=pekko-dns',
+    const failed = await runCli(['--config', localExamples[0]!.file, '--service', 'web', '-Dpekko.discovery.method=pekko-dns',
       '-Dpekko.management.cluster.bootstrap.contact-point-discovery.discovery-method=pekko.discovery',
       `-Dpekko.io.dns.async-dns.nameservers=${dns.nameserver}`, '-Dpekko.io.dns.async-dns.search-domains=[]']);
     assert.equal(failed.code, 1);

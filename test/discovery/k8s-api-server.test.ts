@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import { request } from 'node:https';
 import { readFileSync } from 'node:fs';
 import { KubernetesApiTestServer, makePod, matchesSelector } from '../support/k8s-api-server.js';
+import { missingCommand } from '../support/tools.js';
 
-describe('Kubernetes API test server', () => {
+describe('Kubernetes API test server', { skip: missingCommand('openssl') }, () => {
   let api: KubernetesApiTestServer;
   let ca: Buffer;
 

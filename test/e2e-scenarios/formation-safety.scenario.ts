@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { netnsUnavailableReason } from '../e2e/netns.js';
+import { missingCommand } from '../support/tools.js';
 import { E2eEnvironment } from '../e2e/environment.js';
 import { Deployment } from '../e2e/deployment.js';
 import { awaitHealthyCluster, collectViews, countClusters } from '../e2e/invariants.js';
@@ -13,7 +14,7 @@ import { DNS_SERVICE, MANAGEMENT_PORT, musterTemplate, runtimeMissingReason, typ
 const RUNS = Number(process.env.MUSTER_E2E_FORMATIONS ?? 3);
 const MODE = (process.env.MUSTER_E2E_FORMATION_MODE ?? 'kubernetes-api') as Mode;
 const MAX_DELAY_MS = Number(process.env.MUSTER_E2E_MAX_START_DELAY_MS ?? 3000);
-const skip = netnsUnavailableReason();
+const skip = netnsUnavailableReason() ?? missingCommand('dnsmasq') ?? missingCommand('openssl');
 let env: E2eEnvironment;
 const namespace = 'muster-e2e';
 

@@ -4,6 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { netnsUnavailableReason } from '../e2e/netns.js';
+import { missingCommand } from '../support/tools.js';
 import { E2eEnvironment } from '../e2e/environment.js';
 import { Deployment, waitFor } from '../e2e/deployment.js';
 import { awaitHealthyCluster, collectViews, countClusters } from '../e2e/invariants.js';
@@ -13,7 +14,7 @@ const STEP_TIMEOUT_MS = 90_000;
 const ROLLING_REPEATS = Number(process.env.MUSTER_E2E_ROLLING_REPEATS ?? 2);
 
 export function defineScenarios(mode: Mode): void {
-  const skip = netnsUnavailableReason();
+  const skip = netnsUnavailableReason() ?? missingCommand('dnsmasq') ?? missingCommand('openssl');
   let env: E2eEnvironment;
   let demo: Deployment;
   let revision = 1;

@@ -4,12 +4,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { netnsUnavailableReason } from './netns.js';
+import { missingCommand } from '../support/tools.js';
 import { E2eEnvironment } from './environment.js';
 import { Deployment, httpGet, waitFor, type PodTemplate } from './deployment.js';
 import { awaitHealthyCluster, collectViews, oneClusterViolations, readyBeforeUpViolations, readyNotUpViolations } from './invariants.js';
 import { STANDIN_POD } from './standin.js';
 
-const skip = netnsUnavailableReason();
+const skip = netnsUnavailableReason() ?? missingCommand('dnsmasq') ?? missingCommand('openssl');
 let env: E2eEnvironment;
 const service = { name: 'demo-internal', namespace: 'e2e', ports: [{ name: 'management', port: 7626, protocol: 'tcp' as const }] };
 

@@ -4,9 +4,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { netnsUnavailableReason } from './netns.js';
+import { missingCommand } from '../support/tools.js';
 import { E2eEnvironment } from './environment.js';
 
-const skip = netnsUnavailableReason();
+const skip = netnsUnavailableReason() ?? missingCommand('dnsmasq') ?? missingCommand('openssl');
 const envs: E2eEnvironment[] = [];
 after(async () => {
   for (const e of envs) await e.close();

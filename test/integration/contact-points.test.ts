@@ -17,7 +17,6 @@ import {
   type NodeAddress,
 } from '../support/muster-process.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const CPD = 'pekko.management.cluster.bootstrap.contact-point-discovery';
 
 let group = new ProcessGroup();
@@ -35,18 +34,37 @@ function configFile(endpoints: readonly NodeAddress[], extra = '', systemName?: 
   return dir.write('application.conf', clusterConf({ endpoints, extra, ...(systemName && { systemName }) }));
 }
 
-/** Asserts that none of procs is a member or ready, and returns their bootstrap status reasons. */
-async function assertNotJoined(procs: readonly MusterProcess[]): Promise<string[]> {
-  const reasons: string[] = [];
+const STABLE_MARGIN_MS = 5000; // the default the tests run with
+
+/**
+ * Waits until every one of procs reports a bootstrap reason matching `reason` with a discovered set
+ * that its own clock has seen stable for longer than stable-margin: the state a test is about, however
+ * loaded the machine is (no fixed sleep). The deadline only bounds a hang.
+ */
+async function untilReason(procs: readonly MusterProcess[], reason: RegExp): Promise<void> {
+  for (const p of procs) {
+    let last: Record<string, unknown> | undefined;
+    await waitUntil(
+      `${p.name}: bootstrap reason ${reason} past stable-margin`,
+      async () => {
+        last = await p.bootstrapStatus();
+        return reason.test(String(last?.reason)) && Number(last?.contactPointsStableForMs) > STABLE_MARGIN_MS;
+      },
+      120_000,
+      250,
+      () => `last status: ${JSON.stringify(last)}\n${p.tail()}`,
+    );
+  }
+}
+
+/** Asserts that none of procs is a member or ready, nor ever joined or formed a cluster. */
+async function assertNotJoined(procs: readonly MusterProcess[]): Promise<void> {
   for (const p of procs) {
     assert.equal((await p.get('/ready')).status, 500, `${p.name} must not be ready`);
     assert.equal(await p.selfStatus(), 'absent', `${p.name} must not be a member`);
     assert.equal(p.findLog((l) => l.marker === 'pekkoBootstrapJoinSelf' || l.marker === 'pekkoBootstrapJoin'), undefined);
-    const status = await p.bootstrapStatus();
-    assert.equal(status?.phase, 'bootstrapping');
-    reasons.push(String(status?.reason));
+    assert.equal((await p.bootstrapStatus())?.phase, 'bootstrapping');
   }
-  return reasons;
 }
 
 /** A fake contact point: answers GET /bootstrap/seed-nodes with an empty seed list after delayMs. */
@@ -83,13 +101,10 @@ describe('contact points that are down, slow or foreign', { concurrency: false }
     const nodes = await allocateNodes(3);
     const config = configFile(nodes);
     const up = nodes.slice(0, 2).map((node) => group.spawn({ node, configFile: config }));
-    // Well past stable-margin (5 s) and the probing-failure-timeout (3 s) of the missing node.
-    await sleep(11_000);
-    const reasons = await assertNotJoined(up);
-    for (const r of reasons) {
-      assert.match(r, new RegExp(`no recent answer from contact points \\[${nodes[2]!.host.replace(/\./g, '\\.')}:${nodes[2]!.managementPort}\\]`));
-      assert.match(r, /contact-with-all-contact-points = on/);
-    }
+    // Past stable-margin and the probing-failure-timeout (3 s), each names the missing node.
+    const missing = `${nodes[2]!.host.replace(/\./g, '\\.')}:${nodes[2]!.managementPort}`;
+    await untilReason(up, new RegExp(`no recent answer from contact points \\[${missing}\\] \\(contact-with-all-contact-points = on\\)`));
+    await assertNotJoined(up);
     assert.ok(up[0]!.findLog((l) => (l.msg ?? '').startsWith('Exceeded stable margins but missing seed node information')));
 
     const late = group.spawn({ node: nodes[2]!, configFile: config });
@@ -113,9 +128,8 @@ describe('contact points that are down, slow or foreign', { concurrency: false }
     const nodes = await allocateNodes(3);
     const config = configFile(nodes, `${CPD}.contact-with-all-contact-points = off\n${CPD}.required-contact-point-nr = 3`);
     const up = nodes.slice(0, 2).map((node) => group.spawn({ node, configFile: config }));
-    await sleep(10_000);
-    const reasons = await assertNotJoined(up);
-    for (const r of reasons) assert.match(r, /only 2 of 3 discovered contact points answered, required-contact-point-nr is 3/);
+    await untilReason(up, /only 2 of 3 discovered contact points answered, required-contact-point-nr is 3/);
+    await assertNotJoined(up);
     assert.ok(up[0]!.findLog((l) => l.marker === 'pekkoBootstrapInProgress' && /confirmed \[2\].*required \[3\]/.test(l.msg ?? '')));
   });
 
@@ -143,13 +157,12 @@ describe('contact points that are down, slow or foreign', { concurrency: false }
     const fake = await slowContactPoint(nodes[2]!, 4000);
     cleanups.push(() => fake.close());
     const up = nodes.slice(0, 2).map((node) => group.spawn({ node, configFile: config }));
-    await sleep(11_000);
-    const reasons = await assertNotJoined(up);
-    for (const r of reasons) assert.match(r, /no recent answer from contact points/);
+    await untilReason(up, /no recent answer from contact points/);
+    await assertNotJoined(up);
     // Each probe of it timed out, and the prober gave up on it (it is retried after the next lookup).
     const url = `http://${nodes[2]!.host}:${nodes[2]!.managementPort}/bootstrap/seed-nodes`;
     const p = up[0]!;
-    assert.ok(p.findLog((l) => (l.msg ?? '').startsWith(`Probing [${url}] failed due to:`) && /timed out/.test(l.msg ?? '')), p.tail());
+    await p.waitForLog('a timed-out probe of the slow contact point', (l) => (l.msg ?? '').startsWith(`Probing [${url}] failed due to:`) && /timed out/.test(l.msg ?? ''));
     await p.waitForLog('the prober to give up on the slow contact point', (l) => l.marker === 'pekkoBootstrapSeedNodesProbingFailed');
     assert.equal(p.findLog((l) => l.marker === 'pekkoBootstrapSeedNodes' && (l.msg ?? '').includes(`@${nodes[2]!.host}:`)), undefined);
   });
@@ -164,14 +177,16 @@ describe('contact points that are down, slow or foreign', { concurrency: false }
     assert.ok(formed.members.members.every((m) => m.node.startsWith('pekko://it-system@')));
     assert.equal(formed.members.oldest, `pekko://it-system@${nodes[1]!.host}:${nodes[1]!.remotePort}`);
 
-    // Give the foreign node time to see the formed cluster: it must ignore it and stay alone.
-    await sleep(4000);
+    // Once the foreign node has probed both members of the formed cluster it ignores them and stays alone.
+    type Probe = { contactPoint: string; ignoredBecause?: string };
+    let probes: Probe[] = [];
+    await waitUntil('the foreign node to have ignored both contact points', async () => {
+      probes = ((await foreign.bootstrapStatus())?.probes as Probe[] | undefined) ?? [];
+      return probes.filter((p) => p.ignoredBecause !== undefined).length === 2;
+    }, 120_000, 250, () => JSON.stringify(probes));
     assert.equal(await foreign.selfStatus(), 'absent');
     assert.equal((await foreign.get('/ready')).status, 500);
-    const status = await foreign.bootstrapStatus();
-    const probes = status?.probes as { contactPoint: string; ignoredBecause?: string }[];
     const ignored = probes.filter((p) => p.ignoredBecause !== undefined);
-    assert.equal(ignored.length, 2, JSON.stringify(probes));
     for (const p of ignored) assert.match(String(p.ignoredBecause), /reports system \[it-system\], this node's system is \[other-system\]/);
     for (const p of ours) {
       assert.ok(p.findLog((l) => /Ignoring contact point .*reports system \[other-system\]/.test(l.msg ?? '')), p.tail());

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { startDnsmasq, type DnsRecords } from '../support/dnsmasq.js';
+import { missingCommand } from '../support/tools.js';
 import { freePort } from '../support/net.js';
 import {
   allocateNodes,
@@ -67,7 +68,7 @@ function assertFormedByLowest(procs: readonly MusterProcess[], oldest: string | 
   for (const p of procs.slice(1)) assert.ok(p.findLog((l) => l.marker === 'pekkoBootstrapJoin'), p.tail());
 }
 
-describe('formation with pekko-dns discovery through dnsmasq', { concurrency: false }, () => {
+describe('formation with pekko-dns discovery through dnsmasq', { concurrency: false, skip: missingCommand('dnsmasq') }, () => {
   it('A records + fallback port: 3 nodes form one cluster', async () => {
     const nodes = await nodesWithCommonManagementPort();
     const config = await dnsConfig({ hosts: { [SERVICE]: nodes.map((n) => n.host) }, localZones: ['test'] }, '');

@@ -21,7 +21,8 @@ function open(url: string): Promise<{ res: IncomingMessage; text: () => string; 
   });
 }
 
-async function until(cond: () => boolean, ms = 3000): Promise<void> {
+/** Polls cond; the deadline only bounds a hang. */
+async function until(cond: () => boolean, ms = 30_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
@@ -130,9 +131,10 @@ test('stopping the server ends open event streams promptly', async () => {
   const srv = await start({}, { cluster });
   const sse = await open(`${srv.url}/cluster/domain-events`);
   await until(() => sse.text().includes('event:LeaderChanged'));
-  const t0 = performance.now();
   await srv.close();
   await sse.ended;
-  assert.ok(performance.now() - t0 < 3000);
+  // Ended by the server with the stream's last chunk, not cut when the graceful-termination
+  // timeout (5 s) closed the remaining connections.
+  assert.equal(sse.res.complete, true, 'the stream was ended, not cut');
   assert.equal(cluster.subscriberCount, 0);
 });

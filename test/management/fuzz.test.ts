@@ -8,7 +8,6 @@ import { seededRandom } from '../sim/prng.js';
 
 const REQUESTS = 10_000;
 const CONCURRENCY = 24;
-const TIME_BUDGET_MS = 150_000;
 
 type Gen = (r: () => number, host: string) => Buffer;
 
@@ -109,7 +108,7 @@ const GENERATORS: Record<string, Gen> = {
     ),
 };
 
-test(`fuzz: ${REQUESTS} malformed requests are all answered 4xx and change nothing`, { timeout: TIME_BUDGET_MS + 30_000 }, async () => {
+test(`fuzz: ${REQUESTS} malformed requests are all answered 4xx and change nothing`, async () => {
   const cluster = upCluster();
   const srv = await start({ http: { routeProvidersReadOnly: false } }, { cluster });
   const host = `127.0.0.1:${srv.boundPort}`;
@@ -121,7 +120,7 @@ test(`fuzz: ${REQUESTS} malformed requests are all answered 4xx and change nothi
   let next = 0;
   try {
     const worker = async () => {
-      while (next < REQUESTS && performance.now() - started < TIME_BUDGET_MS) {
+      while (next < REQUESTS) {
         const i = next++;
         const r = seededRandom(0x5eed + i); // replayable from the case index
         const name = names[i % names.length]!;
@@ -137,7 +136,7 @@ test(`fuzz: ${REQUESTS} malformed requests are all answered 4xx and change nothi
     const elapsed = performance.now() - started;
     const total = Object.values(counts).reduce((n, c) => n + Object.values(c).reduce((a, b) => a + b, 0), 0);
     console.log(`fuzz: ${total} requests in ${Math.round(elapsed)} ms`, JSON.stringify(counts));
-    assert.equal(total, REQUESTS, `only ${total} requests within the ${TIME_BUDGET_MS} ms budget`);
+    assert.equal(total, REQUESTS);
     assert.deepEqual(failures, []);
 
     assert.deepEqual(cluster.commands, []);

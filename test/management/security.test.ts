@@ -11,6 +11,7 @@ import { basicAuthHeader, createManagementClient, loadSecurity } from '../../src
 import { seedNodesBody } from '../../src/management/seed-nodes-json.js';
 import type { RouteProvider } from '../../src/management/server.js';
 import { createTestCa } from '../support/certs.js';
+import { missingCommand } from '../support/tools.js';
 import { SELF_UID, TEXT, call, captureLogger, start, upCluster } from './_support.js';
 
 function secrets(password = 's3cret pass:word') {
@@ -58,7 +59,7 @@ test('basic auth covers every route, with Pekko texts and the secured realm', as
   }
 });
 
-test('HTTPS + basic auth: the management client (as the bootstrap prober uses it) reads seed nodes through both', async () => {
+test('HTTPS + basic auth: the management client (as the bootstrap prober uses it) reads seed nodes through both', { skip: missingCommand('openssl') }, async () => {
   const ca = createTestCa();
   const cert = ca.issue('node', { ips: ['127.0.0.1'], dns: ['localhost'] });
   const s = secrets();

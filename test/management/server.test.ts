@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { request } from 'node:http';
 import { defaultHostAddress } from '../../src/cluster/create.js';
 import { loadConfig } from '../../src/config/load.js';
@@ -14,11 +13,12 @@ import { createMetrics } from '../../src/metrics.js';
 import { methodRoute, sendText } from '../../src/management/http.js';
 import { startManagement } from '../../src/management/server.js';
 import { TEXT, call, sendRaw, start, testSettings, upCluster } from './_support.js';
+import { PEKKO_FIXTURES, missingShared, sharedPath } from '../support/shared-fixtures.js';
 
-const fixture = (name: string) => path.resolve(import.meta.dirname, '../../../shared/fixtures/pekko', name);
+const PEKKO_TEST_APP = `${PEKKO_FIXTURES}/test-management-cluster-http-application.conf`;
 
-test('settings from Pekko keys: defaults of the Pekko reference.conf files', async () => {
-  const s = managementSettingsFromConfig(await loadConfig({ configFile: fixture('test-management-cluster-http-application.conf') }));
+test('settings from Pekko keys: defaults of the Pekko reference.conf files', { skip: missingShared(PEKKO_TEST_APP) }, async () => {
+  const s = managementSettingsFromConfig(await loadConfig({ configFile: sharedPath(PEKKO_TEST_APP) }));
   assert.equal(s.http.hostname, undefined);
   assert.equal(s.http.port, 7626);
   assert.equal(s.http.bindPort, 7626);

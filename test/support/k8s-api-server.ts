@@ -76,9 +76,13 @@ export interface StartOptions {
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** Items of ../shared/fixtures/pekko/test-discovery-kubernetes-api-<name>.json. */
+/** Items of the PodList test/fixtures/kubernetes/<name>.json (see test/fixtures/README.md). */
 export function fixturePods(name: 'pods' | 'multi-container-pod' | 'multi-container-pod-pending'): K8sObject[] {
-  const file = path.resolve(repoRoot, `../shared/fixtures/pekko/test-discovery-kubernetes-api-${name}.json`);
+  return podListItems(path.join(repoRoot, 'test', 'fixtures', 'kubernetes', `${name}.json`));
+}
+
+/** Items of a PodList JSON file. */
+export function podListItems(file: string): K8sObject[] {
   return (JSON.parse(readFileSync(file, 'utf8')) as { items: K8sObject[] }).items;
 }
 
