@@ -4,6 +4,7 @@
 import { formatAddress, type Address } from './address.js';
 import type { ClusterApi } from './cluster/api.js';
 import { createCluster, transportSettings, type CreatedCluster } from './cluster/create.js';
+import { checkTlsFiles } from './cluster/tls/check.js';
 import { CoordinatedShutdown, installSignalHandlers, Reasons, type ShutdownReason, type ShutdownResult } from './cluster/coordinated-shutdown.js';
 import { addClusterShutdownTasks, CoordinatedShutdownPlugin } from './cluster/coordinated-shutdown-cluster.js';
 import { HeartbeatPlugin } from './cluster/heartbeat-plugin.js';
@@ -105,6 +106,7 @@ export async function start(options: StartOptions = {}): Promise<MusterNode> {
 
   // Read every setting first: a bad value must fail before anything listens.
   const remote = remoteSettingsFromConfig(config);
+  if (remote.tls) checkTlsFiles(remote.tls, config);
   const clusterSettings = clusterSettingsFromConfig(config);
   const management = managementSettingsFromConfig(config);
   const bootstrapSettings = readBootstrapSettings(config);

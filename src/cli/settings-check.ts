@@ -10,10 +10,12 @@ import { readFailureDetectorSettings } from '../config/settings/failure-detector
 import { managementSettingsFromConfig } from '../config/settings/management.js';
 import { remoteSettingsFromConfig } from '../config/settings/remote.js';
 import { readDowningSettings } from '../config/settings/sbr.js';
+import { checkTlsFiles } from '../cluster/tls/check.js';
 
 export function checkSettings(config: Config): void {
   validateConfig(config);
   const remote = remoteSettingsFromConfig(config);
+  if (remote.tls) checkTlsFiles(remote.tls, config);
   clusterSettingsFromConfig(config);
   readFailureDetectorSettings(config);
   readDowningSettings(config, remote.systemName);

@@ -107,6 +107,10 @@ export interface TransportStats {
   connectionsRefused: number;
   /** Inbound connections refused by TLS: not TLS, failed handshake, untrusted or foreign certificate. */
   tlsRefused: number;
+  /** TLS key/certificate loads (start-up plus reloads after ssl-context-cache-ttl). */
+  tlsContextLoads: number;
+  /** Reloads that failed and kept the last good context. */
+  tlsReloadFailures: number;
 }
 
 function emptyStats(): TransportStats {
@@ -131,6 +135,8 @@ function emptyStats(): TransportStats {
     handlerErrors: 0,
     connectionsRefused: 0,
     tlsRefused: 0,
+    tlsContextLoads: 0,
+    tlsReloadFailures: 0,
   };
 }
 
@@ -318,7 +324,7 @@ export class TcpTransport<M> implements Transport<M> {
   }
 
   stats(): TransportStats {
-    return { ...this.counters };
+    return { ...this.counters, tlsContextLoads: this.tls?.loads ?? 0, tlsReloadFailures: this.tls?.failedReloads ?? 0 };
   }
 
   onMessage(handler: (message: M) => void): void {
@@ -710,7 +716,10 @@ export class TcpTransport<M> implements Transport<M> {
   }
 
   private takeTlsPending(socket: TLSSocket): { remote: string; entry: TlsPending | undefined } {
-    const remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    // A TLS socket that is already closed no longer knows its peer; the socket it wraps (which
+    // node keeps as _parent) still has the address cached from accept().
+    const known = socket.remoteAddress !== undefined ? socket : (socket as TLSSocket & { _parent?: Socket })._parent;
+    const remote = `${known?.remoteAddress ?? '?'}:${known?.remotePort ?? '?'}`;
     const entry = this.tlsPending.get(remote);
     this.tlsPending.delete(remote);
     // From here the TLS socket stands for the connection (close() destroys it instead).
