@@ -491,6 +491,9 @@ export class TcpTransport<M> implements Transport<M> {
           checkServerIdentity: settings.tls!.hostnameVerification ? checkServerIdentity : () => undefined,
         })
       : connect(endpoint);
+    // tls.connect does not pass noDelay on to the TCP socket; without it Nagle's algorithm and
+    // delayed ACKs stall the handshake and small messages by tens of milliseconds.
+    if (material) socket.setNoDelay(true);
     out.socket = socket;
     let finished = false;
     const connectTimer = this.scheduler.schedule(settings.connectionTimeoutMs, () => {
@@ -733,6 +736,7 @@ export class TcpTransport<M> implements Transport<M> {
     socket.destroy();
     if (this.closed) return;
     this.counters.tlsRefused++;
+    if ((err as NodeJS.ErrnoException).code === 'ERR_TLS_HANDSHAKE_TIMEOUT') this.counters.handshakeTimeouts++;
     this.logger.warn({ remote, reason: tlsFailureReason(err) }, 'Refusing inbound connection: TLS handshake failed');
   }
 
