@@ -794,7 +794,8 @@ export class TcpTransport<M> implements Transport<M> {
       if (closing) return;
       this.counters.bytesIn += chunk.length;
       if (firstChunk && !this.tls && looksLikeTls(chunk)) {
-        this.counters.malformedFrames++;
+        // Read as a frame, a TLS record header announces some 350 MB: counted as what it is to the framing.
+        this.counters.oversizedFrames++;
         this.logger.warn(
           { remote, reason: 'the peer speaks TLS (its transport is tls-tcp), this node\'s pekko.remote.artery.transport is tcp' },
           'Refusing inbound connection',
