@@ -105,7 +105,12 @@ async function cpuComparison(pki: Pki): Promise<void> {
   console.log(`gossip + heartbeat, ${N} node processes per cluster, gossip and heartbeat every ${INTERVAL_MS} ms, ${WINDOW_S} s window (both clusters at once)`);
   console.log(`  plain tcp  CPU per node mean ${plainCpu.toFixed(2)} %  max ${Math.max(...cpu.slice(0, N)).toFixed(2)} %  (${mean(msgs.slice(0, N)).toFixed(1)} messages/s sent per node)`);
   console.log(`  tls-tcp    CPU per node mean ${tlsCpu.toFixed(2)} %  max ${Math.max(...cpu.slice(N)).toFixed(2)} %  (${mean(msgs.slice(N)).toFixed(1)} messages/s sent per node)`);
-  console.log(`  ratio tls/plain CPU ${(tlsCpu / plainCpu).toFixed(2)}`);
+  // CPU per message sent normalises for a cluster that happened to exchange fewer gossip rounds.
+  const perMessage = (c: number, m: number) => (c / 100) * 1000 / m;
+  const plainPer = perMessage(plainCpu, mean(msgs.slice(0, N)));
+  const tlsPer = perMessage(tlsCpu, mean(msgs.slice(N)));
+  console.log(`  CPU per message sent: plain ${(plainPer * 1000).toFixed(0)} µs, tls ${(tlsPer * 1000).toFixed(0)} µs`);
+  console.log(`  ratio tls/plain CPU ${(tlsCpu / plainCpu).toFixed(2)}, per message sent ${(tlsPer / plainPer).toFixed(2)}`);
   await killAllNodes();
 }
 

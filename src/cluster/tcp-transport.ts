@@ -696,7 +696,8 @@ export class TcpTransport<M> implements Transport<M> {
     raw.once('data', (chunk: Buffer) => {
       if (this.closed) return;
       raw.pause();
-      if (!looksLikeTls(chunk)) {
+      // A lone first byte of 22 may be the start of a client hello split by the network.
+      if (!looksLikeTls(chunk) && !(chunk.length === 1 && chunk[0] === 0x16)) {
         timer.cancel();
         this.counters.tlsRefused++;
         const reason = 'not a TLS handshake: this node requires TLS (pekko.remote.artery.transport = tls-tcp)';
