@@ -4,6 +4,7 @@
 import { formatAddress, type Address } from './address.js';
 import type { ClusterApi } from './cluster/api.js';
 import { createCluster, transportSettings, type CreatedCluster } from './cluster/create.js';
+import { checkTlsFiles } from './cluster/tls/check.js';
 import { CoordinatedShutdown, installSignalHandlers, Reasons, type ShutdownReason, type ShutdownResult } from './cluster/coordinated-shutdown.js';
 import { addClusterShutdownTasks, CoordinatedShutdownPlugin } from './cluster/coordinated-shutdown-cluster.js';
 import { HeartbeatPlugin } from './cluster/heartbeat-plugin.js';
@@ -160,6 +161,7 @@ async function loadSettings(options: StartOptions): Promise<{ config: Config; lo
   validateConfig(config);
   const logger = options.logger ?? createLogger({ format: readLogFormat(config) });
   const remote = remoteSettingsFromConfig(config);
+  if (remote.tls) checkTlsFiles(remote.tls, config);
   const cluster = clusterSettingsFromConfig(config);
   const management = managementSettingsFromConfig(config);
   const bootstrap = readBootstrapSettings(config);

@@ -11,10 +11,12 @@ import { managementSettingsFromConfig } from '../management/settings.js';
 import { remoteSettingsFromConfig } from '../cluster/remote-settings.js';
 import { readDowningSettings } from '../cluster/sbr/settings.js';
 import { readLogFormat } from '../logging.js';
+import { checkTlsFiles } from '../cluster/tls/check.js';
 
 export function checkSettings(config: Config): void {
   validateConfig(config);
   const remote = remoteSettingsFromConfig(config);
+  if (remote.tls) checkTlsFiles(remote.tls, config);
   clusterSettingsFromConfig(config);
   readFailureDetectorSettings(config);
   readDowningSettings(config, remote.systemName);

@@ -83,6 +83,7 @@ export async function transportSettings(
     outboundRestartMaxBackoffMs: remote.maxOutboundRestartBackoffMs,
     ...(remote.outboundClientHostname !== undefined ? { outboundClientHostname: remote.outboundClientHostname } : {}),
     shutdownFlushTimeoutMs: remote.shutdownFlushTimeoutMs,
+    ...(remote.tls ? { tls: remote.tls } : {}),
   };
 }
 

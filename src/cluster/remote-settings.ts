@@ -1,9 +1,11 @@
 // Typed settings of the cluster transport: Pekko's pekko.remote.* keys (Artery over TCP) that
 // Muster honours, the system name (muster.system-name), and the Muster-only reconnect cap
-// muster.remote.max-outbound-restart-backoff. Read once at start-up; hosts stay as configured
+// muster.remote.max-outbound-restart-backoff, and the TLS settings (remote-tls.ts) when the
+// transport is tls-tcp. Read once at start-up; hosts stay as configured
 // (`<getHostAddress>` is resolved when the transport starts).
 import { isValidSystemName } from '../address.js';
 import { ConfigError, type Config } from '../config/types.js';
+import { tlsSettingsFromConfig, type TlsSettings } from './remote-tls.js';
 
 export const GET_HOST_ADDRESS = '<getHostAddress>';
 export const GET_HOST_NAME = '<getHostName>';
@@ -35,6 +37,10 @@ export interface RemoteSettings {
   readonly outboundClientHostname: string | undefined;
   /** How long stopping waits for written messages to drain. */
   readonly shutdownFlushTimeoutMs: number;
+  /** `pekko.remote.artery.transport`: plain `tcp` or `tls-tcp`. */
+  readonly transport: 'tcp' | 'tls-tcp';
+  /** The `pekko.remote.artery.ssl` settings; present exactly when the transport is tls-tcp. */
+  readonly tls: TlsSettings | undefined;
 }
 
 /** Pekko's remote reference.conf values (and Muster's own default for the backoff cap). */
@@ -55,6 +61,8 @@ export const DEFAULT_REMOTE_SETTINGS: RemoteSettings = {
   maxOutboundRestartBackoffMs: 5000,
   outboundClientHostname: undefined,
   shutdownFlushTimeoutMs: 1000,
+  transport: 'tcp',
+  tls: undefined,
 };
 
 const REMOTE = 'pekko.remote';
@@ -72,9 +80,9 @@ export function remoteSettingsFromConfig(config: Config): RemoteSettings {
     );
   }
   const transport = stringOr(config, `${ARTERY}.transport`, 'tcp');
-  if (transport !== 'tcp') {
+  if (transport !== 'tcp' && transport !== 'tls-tcp') {
     throw new ConfigError(
-      `${ARTERY}.transport = ${transport} is not supported; Muster implements [tcp] ` +
+      `${ARTERY}.transport = ${transport} is not supported; Muster implements [tcp] and [tls-tcp] ` +
         `(${config.describeOrigin(`${ARTERY}.transport`)})`,
       `${ARTERY}.transport`,
     );
@@ -132,6 +140,8 @@ export function remoteSettingsFromConfig(config: Config): RemoteSettings {
     maxOutboundRestartBackoffMs: Math.max(maxOutboundRestartBackoffMs, outboundRestartBackoffMs),
     outboundClientHostname: blankToUndefined(stringOr(config, `${ARTERY}.advanced.tcp.outbound-client-hostname`, '')),
     shutdownFlushTimeoutMs: positiveDuration(config, `${ARTERY}.advanced.shutdown-flush-timeout`, d.shutdownFlushTimeoutMs),
+    transport,
+    tls: transport === 'tls-tcp' ? tlsSettingsFromConfig(config) : undefined,
   };
 }
 

@@ -11,7 +11,16 @@
 //   2 Welcome (listener -> connector) JSON {v, from, uid}
 //   3 Reject  (listener -> connector) JSON {v, reason}; the listener then closes
 //   4 Message (connector -> listener) codec bytes, only after the handshake
+//
+// With transport = tls-tcp every connection is TLS first (src/cluster/tls/): the frames above
+// flow only inside a TLS session whose peer certificate was verified, so a peer without a
+// trusted certificate never gets a frame read.
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import { checkServerIdentity, connect as tlsConnect, Server as TlsServer, type TLSSocket } from 'node:tls';
+import type { TlsSettings } from './remote-tls.js';
+import { TlsContextCache } from './tls/context.js';
+import type { TlsMaterial } from './tls/material.js';
+import { peerCertificateProblem, tlsFailureReason } from './tls/peer.js';
 import { formatAddress, isInt64, parseAddress, type Address } from '../address.js';
 import { systemScheduler, type Cancellable, type Scheduler } from '../clock.js';
 import { silentLogger, type Logger } from '../logging.js';
@@ -50,6 +59,8 @@ export interface TcpTransportSettings {
   readonly outboundClientHostname?: string;
   /** How long close() lets written messages drain before cutting connections (default 1 s). */
   readonly shutdownFlushTimeoutMs?: number;
+  /** TLS settings when the transport is tls-tcp; undefined = plain TCP. */
+  readonly tls?: TlsSettings;
 }
 
 export interface TcpTransportOptions<M> {
@@ -94,6 +105,12 @@ export interface TransportStats {
   handlerErrors: number;
   /** Inbound connections closed at once because too many were waiting for a handshake. */
   connectionsRefused: number;
+  /** Inbound connections refused by TLS: not TLS, failed handshake, untrusted or foreign certificate. */
+  tlsRefused: number;
+  /** TLS key/certificate loads (start-up plus reloads after ssl-context-cache-ttl). */
+  tlsContextLoads: number;
+  /** Reloads that failed and kept the last good context. */
+  tlsReloadFailures: number;
 }
 
 function emptyStats(): TransportStats {
@@ -117,6 +134,9 @@ function emptyStats(): TransportStats {
     droppedBlocked: 0,
     handlerErrors: 0,
     connectionsRefused: 0,
+    tlsRefused: 0,
+    tlsContextLoads: 0,
+    tlsReloadFailures: 0,
   };
 }
 
@@ -191,6 +211,13 @@ function jsonFrame(kind: number, body: unknown): Buffer {
   return encodeFrame([Buffer.of(kind), Buffer.from(JSON.stringify(body), 'utf8')]);
 }
 
+/** An inbound connection whose TLS handshake is running in the TLS server. */
+interface TlsPending {
+  readonly settle: () => void;
+  readonly startedAt: number;
+  readonly raw: Socket;
+}
+
 type OutboundState = 'idle' | 'connecting' | 'ready' | 'waiting';
 
 /** One peer's outbound side: queue, connection and reconnect schedule. */
@@ -222,16 +249,35 @@ export class TcpTransport<M> implements Transport<M> {
   private pendingHandshakes = 0;
   private readonly logger: Logger;
   private readonly scheduler: Scheduler;
+  /** Accepts TLS on sockets the plain listener hands over; it never listens itself. */
+  private readonly tlsServer: TlsServer | undefined;
+  private tlsServerMaterial: TlsMaterial | undefined;
+  /** Inbound TLS handshakes in progress, by remote host:port (the TLS server reports sockets, not ours). */
+  private readonly tlsPending = new Map<string, TlsPending>();
 
   private constructor(
     private readonly server: Server,
     localAddress: Address,
     private readonly options: TcpTransportOptions<M>,
+    private readonly tls: TlsContextCache | undefined,
   ) {
     this.localAddress = localAddress;
     this.logger = (options.logger ?? silentLogger).child({ component: 'remote' });
     this.scheduler = options.scheduler ?? systemScheduler;
     server.on('connection', (socket) => this.accept(socket));
+    if (tls) {
+      const material = tls.current();
+      this.tlsServerMaterial = material;
+      this.tlsServer = new TlsServer({
+        ...material.contextOptions,
+        requestCert: options.settings.tls!.requireMutualAuthentication,
+        // Verified in onTlsConnection, which logs who was refused and why.
+        rejectUnauthorized: false,
+        handshakeTimeout: options.settings.handshakeTimeoutMs,
+      });
+      this.tlsServer.on('secureConnection', (socket: TLSSocket) => this.onTlsConnection(socket));
+      this.tlsServer.on('tlsClientError', (err: Error, socket: TLSSocket) => this.onTlsClientError(err, socket));
+    }
   }
 
   /** Binds the listening socket and returns a transport ready to send and receive. */
@@ -239,6 +285,15 @@ export class TcpTransport<M> implements Transport<M> {
     const { settings } = options;
     const host = settings.bindHostname ?? settings.canonical.host;
     const port = settings.bindPort ?? settings.canonical.port;
+    // Unusable keys or certificates fail here, before the port is bound.
+    const scheduler = options.scheduler ?? systemScheduler;
+    const tls = settings.tls
+      ? new TlsContextCache({
+          settings: settings.tls,
+          now: () => scheduler.now(),
+          logger: (options.logger ?? silentLogger).child({ component: 'remote' }),
+        })
+      : undefined;
     const server = createServer({ noDelay: true });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -259,16 +314,17 @@ export class TcpTransport<M> implements Transport<M> {
     const boundPort = typeof bound === 'object' && bound ? bound.port : port;
     const canonicalPort = settings.canonical.port === 0 ? boundPort : settings.canonical.port;
     const localAddress: Address = { ...settings.canonical, port: canonicalPort };
-    const transport = new TcpTransport(server, localAddress, options);
+    const transport = new TcpTransport(server, localAddress, options, tls);
+    const kind = settings.tls ? 'tls-tcp' : 'tcp';
     transport.logger.info(
-      { address: formatAddress(localAddress), bind: `${host}:${boundPort}` },
-      `Remoting started with transport [tcp]; listening on address [${formatAddress(localAddress)}]`,
+      { address: formatAddress(localAddress), bind: `${host}:${boundPort}`, ...(settings.tls ? { sslEngine: settings.tls.engine } : {}) },
+      `Remoting started with transport [${kind}]; listening on address [${formatAddress(localAddress)}]`,
     );
     return transport;
   }
 
   stats(): TransportStats {
-    return { ...this.counters };
+    return { ...this.counters, tlsContextLoads: this.tls?.loads ?? 0, tlsReloadFailures: this.tls?.failedReloads ?? 0 };
   }
 
   onMessage(handler: (message: M) => void): void {
@@ -418,12 +474,26 @@ export class TcpTransport<M> implements Transport<M> {
     out.attempted = true;
     out.state = 'connecting';
     const target = out.target;
-    const socket = connect({
+    const endpoint = {
       host: target.host,
       port: target.port,
       noDelay: true,
       ...(settings.outboundClientHostname ? { localAddress: settings.outboundClientHostname } : {}),
-    });
+    };
+    const material = this.tls?.current();
+    const socket: Socket = material
+      ? tlsConnect({
+          ...endpoint,
+          secureContext: material.secureContext,
+          rejectUnauthorized: true,
+          // Without hostname-verification the CA (and, for rotating keys, the shared subject
+          // name) decides; node addresses are often pod IPs that no certificate names.
+          checkServerIdentity: settings.tls!.hostnameVerification ? checkServerIdentity : () => undefined,
+        })
+      : connect(endpoint);
+    // tls.connect does not pass noDelay on to the TCP socket; without it Nagle's algorithm and
+    // delayed ACKs stall the handshake and small messages by tens of milliseconds.
+    if (material) socket.setNoDelay(true);
     out.socket = socket;
     let finished = false;
     const connectTimer = this.scheduler.schedule(settings.connectionTimeoutMs, () => {
@@ -463,8 +533,16 @@ export class TcpTransport<M> implements Transport<M> {
       out.state = 'idle';
       this.pump(out);
     };
-    socket.once('connect', () => {
-      connectTimer.cancel();
+    socket.once('connect', () => connectTimer.cancel());
+    socket.once(material ? 'secureConnect' : 'connect', () => {
+      if (material) {
+        const problem = peerCertificateProblem(socket as TLSSocket, settings.tls!, material);
+        if (problem !== undefined) {
+          this.logger.warn({ peer: formatAddress(target), reason: problem }, 'Refusing TLS connection to peer');
+          fail(`TLS: ${problem}`);
+          return;
+        }
+      }
       this.counters.connectionsOpened++;
       const hello = jsonFrame(FrameKind.Hello, {
         v: TRANSPORT_PROTOCOL_VERSION,
@@ -476,8 +554,14 @@ export class TcpTransport<M> implements Transport<M> {
       this.counters.bytesOut += hello.length;
       socket.write(hello);
     });
+    let firstChunk = true;
     socket.on('data', (chunk: Buffer) => {
       this.counters.bytesIn += chunk.length;
+      if (firstChunk && !material && looksLikeTls(chunk)) {
+        fail('the peer answered with TLS: its pekko.remote.artery.transport is tls-tcp, this node\'s is tcp');
+        return;
+      }
+      firstChunk = false;
       let frames: Buffer[];
       try {
         frames = decoder.push(chunk);
@@ -517,7 +601,7 @@ export class TcpTransport<M> implements Transport<M> {
         }
       }
     });
-    socket.on('error', (err) => fail(err.message));
+    socket.on('error', (err) => fail(material ? `TLS: ${tlsFailureReason(err)}` : err.message));
     socket.on('close', () => fail('connection closed'));
   }
 
@@ -561,20 +645,136 @@ export class TcpTransport<M> implements Transport<M> {
       return;
     }
     this.counters.connectionsAccepted++;
-    this.inbound.add(socket);
     this.pendingHandshakes++;
     let pending = true;
     const settle = (): void => {
       if (pending) this.pendingHandshakes--;
       pending = false;
     };
+    const remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    if (this.tlsServer) this.startTls(socket, remote, settle);
+    else this.serve(socket, remote, settle, this.scheduler.now());
+  }
+
+  /**
+   * Looks at the first bytes: a TLS client hello goes to the TLS server; anything else is a
+   * plain-TCP peer, which gets a plain Reject saying why (so a mixed tls/plain cluster fails with
+   * a clear message on both sides) and is closed.
+   */
+  private startTls(raw: Socket, remote: string, settle: () => void): void {
+    const startedAt = this.scheduler.now();
+    let handedOver = false;
+    this.inbound.add(raw);
+    const entry: TlsPending = { settle, startedAt, raw };
+    const forget = (): void => {
+      if (this.tlsPending.get(remote) === entry) this.tlsPending.delete(remote);
+      this.inbound.delete(raw);
+      settle();
+    };
+    const timer = this.scheduler.schedule(this.options.settings.handshakeTimeoutMs, () => {
+      if (handedOver) {
+        // The TLS server's own handshake timeout closes the socket; this only guards the count.
+        this.scheduler.schedule(1000, () => {
+          if (this.tlsPending.get(remote) !== entry) return;
+          forget();
+          raw.destroy();
+        });
+        return;
+      }
+      this.counters.handshakeTimeouts++;
+      this.logger.warn({ remote }, 'Inbound connection sent no TLS handshake in time; closing');
+      raw.destroy();
+    });
+    raw.on('error', (err) => this.logger.debug({ remote, err: err.message }, 'Inbound connection error'));
+    raw.once('close', () => {
+      this.inbound.delete(raw);
+      if (!handedOver) {
+        timer.cancel();
+        forget();
+      }
+    });
+    raw.once('data', (chunk: Buffer) => {
+      if (this.closed) return;
+      raw.pause();
+      // A lone first byte of 22 may be the start of a client hello split by the network.
+      if (!looksLikeTls(chunk) && !(chunk.length === 1 && chunk[0] === 0x16)) {
+        timer.cancel();
+        this.counters.tlsRefused++;
+        const reason = 'not a TLS handshake: this node requires TLS (pekko.remote.artery.transport = tls-tcp)';
+        this.logger.warn({ remote, reason }, 'Refusing inbound connection');
+        this.counters.framesOut++;
+        raw.end(jsonFrame(FrameKind.Reject, { v: TRANSPORT_PROTOCOL_VERSION, reason }));
+        this.scheduler.schedule(1000, () => raw.destroy());
+        return;
+      }
+      raw.unshift(chunk);
+      handedOver = true;
+      this.tlsPending.set(remote, entry);
+      const material = this.tls!.current();
+      if (material !== this.tlsServerMaterial) {
+        this.tlsServerMaterial = material;
+        this.tlsServer!.setSecureContext(material.contextOptions);
+      }
+      this.tlsServer!.emit('connection', raw);
+    });
+  }
+
+  private takeTlsPending(socket: TLSSocket): { remote: string; entry: TlsPending | undefined } {
+    // A TLS socket that is already closed no longer knows its peer; the socket it wraps (which
+    // node keeps as _parent) still has the address cached from accept().
+    const known = socket.remoteAddress !== undefined ? socket : (socket as TLSSocket & { _parent?: Socket })._parent;
+    const remote = `${known?.remoteAddress ?? '?'}:${known?.remotePort ?? '?'}`;
+    const entry = this.tlsPending.get(remote);
+    this.tlsPending.delete(remote);
+    // From here the TLS socket stands for the connection (close() destroys it instead).
+    if (entry) this.inbound.delete(entry.raw);
+    return { remote, entry };
+  }
+
+  private onTlsClientError(err: Error, socket: TLSSocket): void {
+    const { remote, entry } = this.takeTlsPending(socket);
+    entry?.settle();
+    socket.destroy();
+    if (this.closed) return;
+    this.counters.tlsRefused++;
+    if ((err as NodeJS.ErrnoException).code === 'ERR_TLS_HANDSHAKE_TIMEOUT') this.counters.handshakeTimeouts++;
+    this.logger.warn({ remote, reason: tlsFailureReason(err) }, 'Refusing inbound connection: TLS handshake failed');
+  }
+
+  private onTlsConnection(socket: TLSSocket): void {
+    const { remote, entry } = this.takeTlsPending(socket);
+    if (!entry || this.closed) {
+      entry?.settle();
+      socket.destroy();
+      return;
+    }
+    const tls = this.options.settings.tls!;
+    const problem = !tls.requireMutualAuthentication
+      ? undefined
+      : !socket.authorized
+        ? peerAuthorizationProblem(socket)
+        : peerCertificateProblem(socket, tls, this.tlsServerMaterial!);
+    if (problem !== undefined) {
+      entry.settle();
+      this.counters.tlsRefused++;
+      this.logger.warn({ remote, reason: problem }, 'Refusing inbound connection: peer certificate not accepted');
+      socket.destroy();
+      return;
+    }
+    this.serve(socket, remote, entry.settle, entry.startedAt);
+  }
+
+  /** Runs the hello handshake and then reads messages on an accepted (plain or TLS) connection. */
+  private serve(socket: Socket, remote: string, settle: () => void, startedAt: number): void {
+    this.inbound.add(socket);
     const { settings } = this.options;
     const decoder = new FrameDecoder(Math.min(HANDSHAKE_MAX_FRAME_SIZE, settings.maximumFrameSize));
-    const remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     let peer: Address | undefined;
     let closing = false;
     let warnedMalformed = false;
-    const handshakeTimer = this.scheduler.schedule(settings.handshakeTimeoutMs, () => {
+    let firstChunk = true;
+    const remaining = Math.max(1, settings.handshakeTimeoutMs - (this.scheduler.now() - startedAt));
+    const handshakeTimer = this.scheduler.schedule(remaining, () => {
       if (peer || closing) return;
       this.counters.handshakeTimeouts++;
       this.logger.warn({ remote }, 'Inbound connection sent no handshake in time; closing');
@@ -594,6 +794,18 @@ export class TcpTransport<M> implements Transport<M> {
     socket.on('data', (chunk: Buffer) => {
       if (closing) return;
       this.counters.bytesIn += chunk.length;
+      if (firstChunk && !this.tls && looksLikeTls(chunk)) {
+        // Read as a frame, a TLS record header announces some 350 MB: counted as what it is to the framing.
+        this.counters.oversizedFrames++;
+        this.logger.warn(
+          { remote, reason: 'the peer speaks TLS (its transport is tls-tcp), this node\'s pekko.remote.artery.transport is tcp' },
+          'Refusing inbound connection',
+        );
+        closing = true;
+        socket.destroy();
+        return;
+      }
+      firstChunk = false;
       let frames: Buffer[];
       try {
         frames = decoder.push(chunk);
@@ -715,4 +927,15 @@ export class TcpTransport<M> implements Transport<M> {
     if (err instanceof FrameError && err.kind === 'oversized') this.counters.oversizedFrames++;
     else this.counters.malformedFrames++;
   }
+}
+
+/** A TLS record header: handshake (22) or alert (21), major version 3. No frame starts like this: its length would exceed 350 MB. */
+function looksLikeTls(chunk: Buffer): boolean {
+  return chunk.length >= 2 && (chunk[0] === 0x16 || chunk[0] === 0x15) && chunk[1] === 0x03;
+}
+
+function peerAuthorizationProblem(socket: TLSSocket): string {
+  const cert = socket.getPeerCertificate();
+  if (!cert || Object.keys(cert).length === 0) return 'the peer presented no certificate';
+  return `the peer certificate (${cert.subject?.CN ? `CN=${String(cert.subject.CN)}` : 'no CN'}) is not trusted: ${String(socket.authorizationError)}`;
 }

@@ -16,6 +16,7 @@ const SBR = `${CL}.split-brain-resolver`;
 const K8S = `${P}.discovery.kubernetes-api`;
 const DNS = `${P}.io.dns.async-dns`;
 const ART = `${P}.remote.artery`;
+const SSL = `${ART}.ssl`;
 const CS = `${P}.coordinated-shutdown`;
 
 export const CHECKED_KEYS: ReadonlyArray<readonly [string, Kind]> = [
@@ -93,6 +94,24 @@ export const CHECKED_KEYS: ReadonlyArray<readonly [string, Kind]> = [
   [`${ART}.bind.hostname`, 'string'],
   [`${ART}.bind.port`, 'string'],
   [`${ART}.bind.bind-timeout`, 'duration'],
+  [`${ART}.transport`, 'string'],
+  [`${SSL}.ssl-engine-provider`, 'string'],
+  [`${SSL}.config-ssl-engine.key-store`, 'string'],
+  [`${SSL}.config-ssl-engine.key-store-password`, 'string'],
+  [`${SSL}.config-ssl-engine.key-password`, 'string'],
+  [`${SSL}.config-ssl-engine.trust-store`, 'string'],
+  [`${SSL}.config-ssl-engine.trust-store-password`, 'string'],
+  [`${SSL}.config-ssl-engine.protocol`, 'string'],
+  [`${SSL}.config-ssl-engine.enabled-algorithms`, 'string-list'],
+  [`${SSL}.config-ssl-engine.require-mutual-authentication`, 'boolean'],
+  [`${SSL}.config-ssl-engine.hostname-verification`, 'boolean'],
+  [`${SSL}.rotating-keys-engine.secret-mount-point`, 'string'],
+  [`${SSL}.rotating-keys-engine.key-file`, 'string'],
+  [`${SSL}.rotating-keys-engine.cert-file`, 'string'],
+  [`${SSL}.rotating-keys-engine.ca-cert-file`, 'string'],
+  [`${SSL}.rotating-keys-engine.protocol`, 'string'],
+  [`${SSL}.rotating-keys-engine.enabled-algorithms`, 'string-list'],
+  [`${SSL}.rotating-keys-engine.ssl-context-cache-ttl`, 'duration'],
 
   [`${CL}.seed-nodes`, 'string-list'],
   [`${CL}.seed-node-timeout`, 'duration'],

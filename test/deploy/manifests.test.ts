@@ -15,6 +15,7 @@ import type { IService } from 'kubernetes-models/v1/Service';
 import type { IRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
 import type { IRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
 import { loadConfig } from '../../src/config/load.js';
+import { remoteSettingsFromConfig } from '../../src/cluster/remote-settings.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const example = (mode: string, file: string): string => path.join(repoRoot, 'examples', mode, file);
@@ -132,7 +133,7 @@ test('the schema check rejects broken manifests', () => {
 });
 
 test('Dockerfiles build on node:20-slim and run dist/main.js with the example config they copy', () => {
-  for (const mode of ['kubernetes-api', 'kubernetes-dns']) {
+  for (const mode of ['kubernetes-api', 'kubernetes-dns', 'kubernetes-tls']) {
     const text = readFileSync(example(mode, 'Dockerfile'), 'utf8');
     const froms = [...text.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]);
     assert.ok(froms.length > 0 && froms.every((f) => f === 'node:20-slim'), `${mode}: FROM node:20-slim`);
@@ -144,4 +145,103 @@ test('Dockerfiles build on node:20-slim and run dist/main.js with the example co
     assert.match(text, /^COPY --from=build \/src\/package\.json \/src\/reference\.conf \.\/$/m);
     assert.match(text, /^COPY --from=build \/src\/reference \.\/reference$/m);
   }
+});
+
+// cert-manager's CRDs are not in kubernetes-models: their objects get a shape check of the fields
+// the example uses (types and allowed values from the cert-manager.io/v1 API reference).
+const GO_DURATION = /^(\d+h)?(\d+m)?(\d+s)?$/;
+const USAGES = new Set(['signing', 'digital signature', 'content commitment', 'key encipherment', 'key agreement', 'data encipherment',
+  'cert sign', 'crl sign', 'encipher only', 'decipher only', 'any', 'server auth', 'client auth', 'code signing', 'email protection',
+  's/mime', 'ipsec end system', 'ipsec tunnel', 'ipsec user', 'timestamping', 'ocsp signing', 'microsoft sgc', 'netscape sgc']);
+
+function hours(d: string): number {
+  const m = GO_DURATION.exec(d)!;
+  return Number(m[1]?.slice(0, -1) ?? 0) + Number(m[2]?.slice(0, -1) ?? 0) / 60 + Number(m[3]?.slice(0, -1) ?? 0) / 3600;
+}
+
+function checkCertManager(doc: Doc): void {
+  const where = `${doc.kind}/${(doc.metadata as { name?: string } | undefined)?.name}`;
+  assert.equal(doc.apiVersion, 'cert-manager.io/v1', where);
+  const meta = doc.metadata as Record<string, unknown>;
+  assert.match(String(meta.name), /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, `${where}: metadata.name is a DNS label`);
+  const spec = doc.spec as Record<string, unknown>;
+  assert.equal(typeof spec, 'object', `${where}: spec`);
+  if (doc.kind === 'Issuer') {
+    const kinds = ['selfSigned', 'ca', 'acme', 'vault', 'venafi'].filter((k) => k in spec);
+    assert.equal(kinds.length, 1, `${where}: exactly one issuer type`);
+    assert.deepEqual(Object.keys(spec), kinds, `${where}: no unknown fields`);
+    if ('ca' in spec) assert.equal(typeof (spec.ca as { secretName?: unknown }).secretName, 'string', `${where}: ca.secretName`);
+    return;
+  }
+  assert.equal(doc.kind, 'Certificate', `no shape check for ${doc.kind}`);
+  const known = ['secretName', 'commonName', 'dnsNames', 'ipAddresses', 'duration', 'renewBefore', 'isCA', 'privateKey', 'usages', 'issuerRef'];
+  for (const k of Object.keys(spec)) assert.ok(known.includes(k), `${where}: unknown field spec.${k}`);
+  assert.equal(typeof spec.secretName, 'string', `${where}: secretName`);
+  for (const k of ['duration', 'renewBefore'] as const) if (k in spec) assert.match(String(spec[k]), GO_DURATION, `${where}: ${k} is a Go duration`);
+  if ('isCA' in spec) assert.equal(typeof spec.isCA, 'boolean', `${where}: isCA`);
+  if ('dnsNames' in spec) assert.ok(Array.isArray(spec.dnsNames) && spec.dnsNames.every((n) => typeof n === 'string'), `${where}: dnsNames`);
+  if ('usages' in spec) for (const u of spec.usages as unknown[]) assert.ok(USAGES.has(String(u)), `${where}: usage ${String(u)}`);
+  const key = spec.privateKey as Record<string, unknown> | undefined;
+  if (key) {
+    assert.ok(['RSA', 'ECDSA', 'Ed25519'].includes(String(key.algorithm)), `${where}: privateKey.algorithm`);
+    if ('size' in key) assert.equal(typeof key.size, 'number', `${where}: privateKey.size`);
+    if ('rotationPolicy' in key) assert.ok(['Always', 'Never'].includes(String(key.rotationPolicy)), `${where}: rotationPolicy`);
+  }
+  const ref = spec.issuerRef as Record<string, unknown>;
+  assert.equal(typeof ref.name, 'string', `${where}: issuerRef.name`);
+  assert.ok(['Issuer', 'ClusterIssuer'].includes(String(ref.kind)), `${where}: issuerRef.kind`);
+  assert.equal(ref.group, 'cert-manager.io', `${where}: issuerRef.group`);
+}
+
+test('kubernetes-tls example: cert-manager issues the node certificate into the Secret the pods mount where rotating-keys-engine reads it', async () => {
+  const all = docs('kubernetes-tls');
+  const certManager = all.filter((d) => String(d.apiVersion).startsWith('cert-manager.io/'));
+  for (const d of all) (certManager.includes(d) ? checkCertManager : validate)(d);
+  const named = (kind: string, name: string) => all.find((d) => d.kind === kind && (d.metadata as { name: string }).name === name);
+  type CertSpec = { secretName: string; isCA?: boolean; issuerRef: { name: string }; commonName?: string; dnsNames?: string[]; usages?: string[]; renewBefore?: string };
+  const certs = certManager.filter((d) => d.kind === 'Certificate').map((d) => d.spec as CertSpec);
+  for (const c of certs) assert.ok(named('Issuer', c.issuerRef.name), `issuer ${c.issuerRef.name} is defined`);
+  const ca = certs.find((c) => c.isCA)!;
+  const caIssuer = certManager.find((d) => d.kind === 'Issuer' && 'ca' in (d.spec as object))!;
+  assert.equal((caIssuer.spec as { ca: { secretName: string } }).ca.secretName, ca.secretName, 'the CA Issuer signs with the CA certificate');
+  const node = certs.find((c) => !c.isCA)!;
+  assert.equal((named('Issuer', node.issuerRef.name)!.spec as object) === caIssuer.spec, true, 'the node certificate comes from the CA Issuer');
+  assert.ok(node.usages!.includes('server auth') && node.usages!.includes('client auth'), 'usable for both ends of mutual TLS');
+  assert.ok(node.commonName !== undefined || (node.dnsNames ?? []).length > 0, 'a subject name the nodes share');
+
+  const deployment = only<IDeployment>(all, 'Deployment');
+  const c = checkDeployment(deployment);
+  const podSpec = deployment.spec!.template.spec!;
+  const volume = podSpec.volumes!.find((v) => v.secret?.secretName === node.secretName)!;
+  assert.ok(volume, 'the pods mount the node certificate Secret');
+  const mount = c.volumeMounts!.find((m) => m.name === volume.name)!;
+  assert.equal(mount.subPath, undefined, 'no subPath, or the kubelet would not update the files on rotation');
+  assert.equal(mount.readOnly, true);
+  assert.equal(podSpec.securityContext?.fsGroup, 1000, 'the image user can read the key');
+
+  await checkApplicationConf('kubernetes-tls', 'kubernetes-api', { PEKKO_CLUSTER_BOOTSTRAP_SERVICE_NAME: 'muster-demo' });
+  const config = await loadConfig({ configFile: example('kubernetes-tls', 'application.conf'), env: {} });
+  const remote = remoteSettingsFromConfig(config);
+  assert.equal(remote.transport, 'tls-tcp');
+  assert.equal(remote.tls?.engine, 'rotating-keys-engine');
+  if (remote.tls?.engine !== 'rotating-keys-engine') return;
+  for (const file of [remote.tls.keyFile, remote.tls.certFile, remote.tls.caCertFile]) {
+    assert.equal(path.posix.dirname(file), mount.mountPath, `${file} is in the mounted Secret`);
+  }
+  assert.deepEqual(
+    [remote.tls.keyFile, remote.tls.certFile, remote.tls.caCertFile].map((f) => path.posix.basename(f)),
+    ['tls.key', 'tls.crt', 'ca.crt'],
+    'the file names cert-manager writes',
+  );
+  assert.ok(hours(node.renewBefore!) * 3600_000 > 10 * remote.tls.contextCacheTtlMs, 'renewal overlap is far longer than the cache TTL');
+});
+
+test('the cert-manager shape check rejects broken objects', () => {
+  const [issuer] = docs('kubernetes-tls');
+  assert.throws(() => checkCertManager({ ...issuer!, spec: { selfSigned: {}, ca: { secretName: 'x' } } }), /exactly one issuer type/);
+  const cert = docs('kubernetes-tls').find((d) => d.kind === 'Certificate')!;
+  const spec = cert.spec as Record<string, unknown>;
+  assert.throws(() => checkCertManager({ ...cert, spec: { ...spec, duration: '90 days' } }), /duration is a Go duration/);
+  assert.throws(() => checkCertManager({ ...cert, spec: { ...spec, usages: ['client-auth'] } }), /usage client-auth/);
+  assert.throws(() => checkCertManager({ ...cert, spec: { ...spec, secretNme: 'x' } }), /unknown field spec.secretNme/);
 });
