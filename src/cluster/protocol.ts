@@ -210,7 +210,6 @@ export function toWire(m: ClusterMessage): WireMessage {
     case 'GossipStatus':
       return { ...head, from: wireUnique(m.from), version: Object.fromEntries(m.version), seenDigest: m.seenDigest };
     case 'Heartbeat':
-      return { ...head, from: wireUnique(m.from), sequenceNr: m.sequenceNr, creationTime: m.creationTime };
     case 'HeartbeatRsp':
       return { ...head, from: wireUnique(m.from), sequenceNr: m.sequenceNr, creationTime: m.creationTime };
     case 'Quarantined':
@@ -442,12 +441,6 @@ export function validateMessage(value: unknown): ClusterMessage {
         seenDigest: str(o.seenDigest, 'seenDigest', 64),
       };
     case 'Heartbeat':
-      return {
-        type,
-        from: uniqueAddress(o.from, 'from'),
-        sequenceNr: int(o.sequenceNr, 'sequenceNr', 0, MAX_COUNTER),
-        creationTime: int(o.creationTime, 'creationTime', -MAX_COUNTER, MAX_COUNTER),
-      };
     case 'HeartbeatRsp':
       return {
         type,

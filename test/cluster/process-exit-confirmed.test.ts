@@ -5,8 +5,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { freePort } from '../support/net.js';
-import { waitFor } from '../support/cluster-wait.js';
-import { killAllNodes, startNode, type NodeProcess, type StateView } from '../support/cluster-harness.js';
+import { killAllNodes, startNode, waitForStates, type NodeProcess } from '../support/cluster-harness.js';
 import { nodeConfig } from '../support/cluster-config.js';
 
 after(killAllNodes);
@@ -19,23 +18,6 @@ pekko.cluster {
   failure-detector { heartbeat-interval = 200ms, acceptable-heartbeat-pause = 600ms }
 }`;
 
-async function members(procs: readonly NodeProcess[], pred: (views: StateView[]) => boolean, what: string): Promise<void> {
-  let last: StateView[] = [];
-  try {
-    await waitFor(
-      what,
-      async () => {
-        last = await Promise.all(procs.map((p) => p.state()));
-        return pred(last) ? true : undefined;
-      },
-      30_000,
-      100,
-    );
-  } catch (err) {
-    throw new Error(`${(err as Error).message}\n${last.map((s) => s.members.map((m) => `${m.address}:${m.status}`).join(', ')).join('\n')}`);
-  }
-}
-
 test('a node that left is removed on its ExitingConfirmed and never reported unreachable, even when removal waits', async () => {
   const ports = await Promise.all(HOSTS.map((h) => freePort(h)));
   const addresses = HOSTS.map((h, i) => `pekko://${SYSTEM}@${h}:${ports[i]}`);
@@ -43,7 +25,7 @@ test('a node that left is removed on its ExitingConfirmed and never reported unr
     startNode({ name: `n${i + 1}`, config: nodeConfig({ system: SYSTEM, host, port: ports[i] as number, seeds: addresses.slice(0, 2), extra: EXTRA }) }),
   );
   await Promise.all(procs.map((p) => p.ready));
-  await members(procs, (v) => v.every((s) => s.members.length === 4 && s.members.every((m) => m.status === 'Up')), 'four Up members');
+  await waitForStates(procs, (v) => v.every((s) => s.members.length === 4 && s.members.every((m) => m.status === 'Up')), 'four Up members');
 
   // A non-leader leaves (the leader is the lowest address).
   const leaver = procs[3] as NodeProcess;
@@ -51,7 +33,7 @@ test('a node that left is removed on its ExitingConfirmed and never reported unr
   await leaver.request('leave');
   assert.equal(await leaver.exited, 0, 'the leaver exits cleanly');
   const exitedAt = Date.now();
-  await members(stayers, (v) => v.every((s) => !s.members.some((m) => m.address === leaver.address)), 'the leaver removed everywhere');
+  await waitForStates(stayers, (v) => v.every((s) => !s.members.some((m) => m.address === leaver.address)), 'the leaver removed everywhere');
   // Removal waited for the next leader tick: longer than the detector (pause 600 ms) needs.
   assert.ok(Date.now() - exitedAt > 1500, `removed ${Date.now() - exitedAt} ms after the exit`);
   for (const p of stayers) {

@@ -6,7 +6,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { freePort } from '../support/net.js';
 import { waitFor } from '../support/cluster-wait.js';
-import { killAllNodes, startNode, type NodeProcess, type StateView } from '../support/cluster-harness.js';
+import { killAllNodes, startNode, waitForStates, type NodeProcess } from '../support/cluster-harness.js';
 import { nodeConfig } from '../support/cluster-config.js';
 
 after(killAllNodes);
@@ -15,28 +15,13 @@ const SYSTEM = 'ReincarnationTest';
 const HOSTS = ['127.0.0.21', '127.0.0.22', '127.0.0.23', '127.0.0.24'];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function summary(states: readonly StateView[]): string {
-  return states.map((s) => s.members.map((m) => `${m.address}#${m.uid}:${m.status}`).join(', ')).join('\n');
-}
-
 /** Every process reports exactly the expected address -> uid map, all Up. */
-async function allUp(procs: readonly NodeProcess[], expected: ReadonlyMap<string, string>, what: string): Promise<void> {
-  let last: StateView[] = [];
-  try {
-    await waitFor(
-      what,
-      async () => {
-        last = await Promise.all(procs.map((p) => p.state()));
-        return last.every((st) => st.members.length === expected.size && st.members.every((m) => m.status === 'Up' && expected.get(m.address) === m.uid))
-          ? true
-          : undefined;
-      },
-      30_000,
-      150,
-    );
-  } catch (err) {
-    throw new Error(`${(err as Error).message}\n${summary(last)}`);
-  }
+function allUp(procs: readonly NodeProcess[], expected: ReadonlyMap<string, string>, what: string): Promise<void> {
+  return waitForStates(
+    procs,
+    (views) => views.every((st) => st.members.length === expected.size && st.members.every((m) => m.status === 'Up' && expected.get(m.address) === m.uid)),
+    what,
+  );
 }
 
 test('a new incarnation at the host:port of a removed member joins and stays Up', async () => {

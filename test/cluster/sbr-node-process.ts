@@ -4,8 +4,6 @@
 // Driven over JSON lines: stdin <- {"id":1,"cmd":"state"|"block"|"unblock"|"down"|"leave", "address"?}
 // stdout -> {"id":1,"ok":true,"result":...} and {"event":"ready"|"cluster"|"shutdown", ...}.
 // It exits with coordinated shutdown's exit code when the phases have run (and when stdin closes).
-import { createInterface } from 'node:readline';
-import { pino } from 'pino';
 import { formatAddress, parseAddress } from '../../src/address.js';
 import { systemScheduler } from '../../src/clock.js';
 import { createCluster } from '../../src/cluster/create.js';
@@ -14,26 +12,15 @@ import { CoordinatedShutdownPlugin, addClusterShutdownTasks } from '../../src/cl
 import { HeartbeatPlugin } from '../../src/cluster/heartbeat-plugin.js';
 import { SplitBrainResolver } from '../../src/cluster/sbr/resolver.js';
 import type { ClusterPlugin } from '../../src/cluster/plugin.js';
-import { loadConfig } from '../../src/config/load.js';
 import { clusterSettingsFromConfig } from '../../src/cluster/settings.js';
 import { readCoordinatedShutdownSettings } from '../../src/cluster/coordinated-shutdown-settings.js';
 import { remoteSettingsFromConfig } from '../../src/cluster/remote-settings.js';
 import { readDowningSettings } from '../../src/cluster/sbr/settings.js';
 import { readFailureDetectorSettings } from '../../src/cluster/failure-detector-settings.js';
-
-const write = (obj: unknown) => process.stdout.write(`${JSON.stringify(obj)}\n`);
+import { configFromArgs, serveCommands, writeLine as write } from '../support/node-process-io.js';
 
 async function main(): Promise<void> {
-  const argv = process.argv.slice(2);
-  let applicationText = '';
-  const overrides: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string;
-    if (a === '--config-text') applicationText = argv[++i] ?? '';
-    else if (a.startsWith('-D')) overrides.push(a);
-  }
-  const config = await loadConfig({ applicationText, overrides, env: {} });
-  const logger = pino({ level: process.env.MUSTER_LOG_LEVEL ?? 'info' }, pino.destination(2));
+  const { config, logger } = await configFromArgs(process.argv.slice(2));
   const remote = remoteSettingsFromConfig(config);
   const clusterSettings = clusterSettingsFromConfig(config);
   const downing = readDowningSettings(config, remote.systemName);
@@ -86,17 +73,7 @@ async function main(): Promise<void> {
         throw new Error(`unknown command ${String(cmd.cmd)}`);
     }
   };
-  createInterface({ input: process.stdin })
-    .on('line', (line) => {
-      let cmd: Record<string, unknown> = {};
-      try {
-        cmd = JSON.parse(line) as Record<string, unknown>;
-        write({ id: cmd.id, ok: true, result: handle(cmd) });
-      } catch (err) {
-        write({ id: cmd.id, ok: false, error: (err as Error).message });
-      }
-    })
-    .on('close', () => void cs.run(Reasons.ActorSystemTerminate));
+  serveCommands(handle, () => void cs.run(Reasons.ActorSystemTerminate));
   write({ event: 'ready', address: formatAddress(node.selfAddress) });
 }
 

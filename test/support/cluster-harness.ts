@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { waitFor } from './cluster-wait.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const repoRoot = path.resolve(here, '..', '..');
@@ -149,4 +150,26 @@ export function startNode(options: NodeOptions): NodeProcess {
 /** Kills every node process still running (for `after` hooks). */
 export async function killAllNodes(): Promise<void> {
   await Promise.all([...live].map((n) => n.kill()));
+}
+
+/**
+ * Polls the state of every process until pred holds for all of their views; on timeout the error
+ * lists each process's last members (address#uid:status, one line a process).
+ */
+export async function waitForStates(procs: readonly NodeProcess[], pred: (views: StateView[]) => boolean, what: string): Promise<void> {
+  let last: StateView[] = [];
+  try {
+    await waitFor(
+      what,
+      async () => {
+        last = await Promise.all(procs.map((p) => p.state()));
+        return pred(last);
+      },
+      30_000,
+      100,
+    );
+  } catch (err) {
+    const members = last.map((s) => s.members.map((m) => `${m.address}#${m.uid}:${m.status}`).join(', '));
+    throw new Error(`${(err as Error).message}\n${members.join('\n')}`);
+  }
 }

@@ -6,19 +6,13 @@
 //   stdout -> {"id":1,"ok":true,"result":...} answers, and {"event":...} notifications
 // Logs go to stderr. The process exits when stdin closes (so it never outlives its parent) and
 // when its cluster node terminates (left, removed or downed), as a Pekko node would.
-import { createInterface } from 'node:readline';
-import { pino } from 'pino';
 import { formatAddress, parseAddress, type Address } from '../../src/address.js';
 import type { Member } from '../../src/cluster/api.js';
 import { createCluster } from '../../src/cluster/create.js';
 import { HeartbeatPlugin } from '../../src/cluster/heartbeat-plugin.js';
-import { loadConfig } from '../../src/config/load.js';
 import { clusterSettingsFromConfig } from '../../src/cluster/settings.js';
 import { remoteSettingsFromConfig } from '../../src/cluster/remote-settings.js';
-
-function write(obj: unknown): void {
-  process.stdout.write(`${JSON.stringify(obj)}\n`);
-}
+import { configFromArgs, serveCommands, writeLine as write } from './node-process-io.js';
 
 function memberView(m: Member): Record<string, unknown> {
   return {
@@ -31,17 +25,7 @@ function memberView(m: Member): Record<string, unknown> {
 }
 
 async function main(): Promise<void> {
-  const argv = process.argv.slice(2);
-  let applicationText = '';
-  const overrides: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string;
-    if (a === '--config-text') applicationText = argv[++i] ?? '';
-    else if (a.startsWith('-D')) overrides.push(a);
-    else throw new Error(`unknown argument ${a}`);
-  }
-  const config = await loadConfig({ applicationText, overrides, env: {} });
-  const logger = pino({ level: process.env.MUSTER_LOG_LEVEL ?? 'info' }, pino.destination(2));
+  const { config, logger } = await configFromArgs(process.argv.slice(2));
   const cluster = await createCluster(
     { remote: remoteSettingsFromConfig(config), cluster: clusterSettingsFromConfig(config) },
     { logger, plugins: [new HeartbeatPlugin()] },
@@ -107,17 +91,7 @@ async function main(): Promise<void> {
     }
   };
 
-  createInterface({ input: process.stdin })
-    .on('line', (line) => {
-      let cmd: Record<string, unknown> = {};
-      try {
-        cmd = JSON.parse(line) as Record<string, unknown>;
-        write({ id: cmd.id, ok: true, result: handle(cmd) });
-      } catch (err) {
-        write({ id: cmd.id, ok: false, error: (err as Error).message });
-      }
-    })
-    .on('close', () => void exit(0));
+  serveCommands(handle, () => void exit(0));
   process.on('SIGTERM', () => void exit(0));
 
   write({ event: 'ready', address: formatAddress(node.selfAddress), uid: node.selfUniqueAddress.uid.toString() });

@@ -62,6 +62,28 @@ interface Decoded {
   readonly truncated: boolean;
 }
 
+/**
+ * The settle step of one exchange: it runs once (the first outcome wins), after the timeout is
+ * cleared and the socket closed. Rejects with timeoutError when nothing settled in time.
+ */
+function settleOnce(
+  close: () => void,
+  timeoutMs: number,
+  timeoutError: () => Error,
+  reject: (e: unknown) => void,
+): (settle: () => void) => void {
+  let done = false;
+  const finish = (settle: () => void) => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    close();
+    settle();
+  };
+  const timer = setTimeout(() => finish(() => reject(timeoutError())), timeoutMs);
+  return finish;
+}
+
 function udpExchange(
   ns: NameserverAddress,
   query: Buffer,
@@ -73,18 +95,7 @@ function udpExchange(
   const where = formatNameserver(ns);
   return new Promise((resolve, reject) => {
     const socket = createSocket(isIP(ns.host) === 6 ? 'udp6' : 'udp4');
-    let done = false;
-    const finish = (f: () => void) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      socket.close();
-      f();
-    };
-    const timer = setTimeout(
-      () => finish(() => reject(new DnsTimeoutError(`no answer within ${timeoutMs} ms`, where))),
-      timeoutMs,
-    );
+    const finish = settleOnce(() => socket.close(), timeoutMs, () => new DnsTimeoutError(`no answer within ${timeoutMs} ms`, where), reject);
     socket.on('error', (e) => finish(() => reject(new DnsQueryError(`UDP error: ${e.message}`, where, { cause: e }))));
     socket.on('message', (msg) => {
       let decoded: Decoded | undefined;
@@ -118,18 +129,7 @@ function tcpExchange(
   return new Promise((resolve, reject) => {
     const socket = connect({ host: ns.host, port: ns.port });
     let buf = Buffer.alloc(0);
-    let done = false;
-    const finish = (f: () => void) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      socket.destroy();
-      f();
-    };
-    const timer = setTimeout(
-      () => finish(() => reject(new DnsTimeoutError(`no TCP answer within ${timeoutMs} ms`, where))),
-      timeoutMs,
-    );
+    const finish = settleOnce(() => socket.destroy(), timeoutMs, () => new DnsTimeoutError(`no TCP answer within ${timeoutMs} ms`, where), reject);
     socket.on('connect', () => {
       const framed = Buffer.alloc(2 + query.length);
       framed.writeUInt16BE(query.length, 0);
