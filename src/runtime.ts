@@ -35,6 +35,8 @@ import { startManagement, type ManagementServer } from './management/server.js';
 import { createManagementClient, loadSecurity } from './management/security.js';
 import type { NamedCheck } from './management/health.js';
 import { CLUSTER_BOOTSTRAP_ROUTES_CLASS } from './config/settings/management.js';
+import type { Registrations } from './management/configured.js';
+import { applicationDir, logFindings, preflight } from './preflight.js';
 
 export interface HealthChecks {
   readonly startup?: readonly NamedCheck[];
@@ -48,6 +50,12 @@ export interface StartOptions extends LoadOptions {
   readonly logger?: Logger;
   /** Application health checks, run after the configured ones of each group. */
   readonly healthChecks?: HealthChecks;
+  /** Implementations of the checks the config names (by entry key or class name); see docs/library.md. */
+  readonly namedHealthChecks?: Registrations['healthChecks'];
+  /** Implementations of the routes pekko.management.http.routes names (by entry key or class name). */
+  readonly namedRoutes?: Registrations['routes'];
+  /** Compatibility warnings are errors (as muster.strict-config = on). */
+  readonly strictConfig?: boolean;
   /** Extra cluster plugins (failure detection and the split brain resolver are added from config). */
   readonly plugins?: readonly ClusterPlugin[];
   /** The lease lease-majority uses; by default a Kubernetes Lease from pekko.coordination.lease.kubernetes.*. */
@@ -102,6 +110,12 @@ export async function start(options: StartOptions = {}): Promise<MusterNode> {
   const config = options.config ?? (await loadConfig(options));
   validateConfig(config);
   const logger = options.logger ?? createLogger();
+  const checked = await preflight(config, {
+    registrations: { ...(options.namedHealthChecks && { healthChecks: options.namedHealthChecks }), ...(options.namedRoutes && { routes: options.namedRoutes }) },
+    baseDir: applicationDir(options),
+    ...(options.strictConfig !== undefined && { strict: options.strictConfig }),
+  });
+  logFindings(logger.child({ component: 'config' }), checked.findings);
 
   // Read every setting first: a bad value must fail before anything listens.
   const remote = remoteSettingsFromConfig(config);
@@ -149,7 +163,8 @@ export async function start(options: StartOptions = {}): Promise<MusterNode> {
     const node = created.node;
     routeOptions.cluster = node;
     server = await startManagement({
-      settings: management,
+      settings: checked.management.settings,
+      configuredChecks: checked.management.checks,
       cluster: node,
       security,
       metrics,
@@ -159,15 +174,18 @@ export async function start(options: StartOptions = {}): Promise<MusterNode> {
         readiness: [...(options.healthChecks?.readiness ?? [])],
         liveness: [...(options.healthChecks?.liveness ?? [])],
       },
-      routeProviders: bootstrapRoutesOn
-        ? [
-            {
-              name: 'cluster-bootstrap',
-              classNames: [CLUSTER_BOOTSTRAP_ROUTES_CLASS],
-              register: (app) => bootstrapRoutes(app, routeOptions),
-            },
-          ]
-        : [],
+      routeProviders: [
+        ...checked.management.routeProviders,
+        ...(bootstrapRoutesOn
+          ? [
+              {
+                name: 'cluster-bootstrap',
+                classNames: [CLUSTER_BOOTSTRAP_ROUTES_CLASS],
+                register: (app: Parameters<typeof bootstrapRoutes>[0]) => bootstrapRoutes(app, routeOptions),
+              },
+            ]
+          : []),
+      ],
     });
     {
       // With seed-nodes configured bootstrap only logs that it bails out and reports phase `skipped`.

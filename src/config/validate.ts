@@ -28,6 +28,8 @@ export const CHECKED_KEYS: ReadonlyArray<readonly [string, Kind]> = [
   ['muster.management.basic-auth.password-file', 'string'],
   ['muster.bootstrap.deadline', 'duration-or-off'],
   ['muster.hocon.allow-url-includes', 'boolean'],
+  ['muster.accept-akka-namespace', 'boolean'],
+  ['muster.strict-config', 'boolean'],
 
   [`${MGMT}.http.hostname`, 'string'],
   [`${MGMT}.http.port`, 'port'],
