@@ -53,7 +53,7 @@ import {
 import { isValidAppVersion, makeMember, oldestMember, rolesWithDataCenter, withStatus } from './member.js';
 import type { ClusterPlugin, ClusterPluginContext, ClusterShutdownReason, PluginMessageType } from './plugin.js';
 import { MESSAGE_TYPES, type ClusterMessage, type ConfigCheck } from './protocol.js';
-import { changeReachability, isReachable, observersBySubject, statusByObserver, type ReachabilityStatus } from './reachability.js';
+import { changeReachability, isReachable, observersBySubject, statusByObserver, unreachableObservers, type ReachabilityStatus } from './reachability.js';
 import { FirstSeedNodeProcess, JoinSeedNodeProcess, type SeedProcess } from './seed-process.js';
 import { compareClocks } from './vector-clock.js';
 
@@ -239,6 +239,7 @@ export class ClusterNode implements ClusterApi {
       unreachable: observersBySubject(g.reachability)
         .filter((e) => nodeKey(e.subject) !== selfKey && idx.has(nodeKey(e.subject)))
         .map((e) => ({ subject: e.subject, observedBy: e.observers })),
+      unreachableObserved: unreachableObservers(g.reachability).map((e) => ({ subject: e.subject, observedBy: e.observers })),
       seenBy: seenMembers(g).map((m) => m.uniqueAddress.address),
       leader: leaderOf(g, this.selfUniqueAddress)?.address,
       roleLeaders: roleLeaderMap(g, this.selfUniqueAddress),
