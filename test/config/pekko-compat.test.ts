@@ -3,6 +3,9 @@
 // routes, and strict mode. Fixtures: test/fixtures/pekko-configs/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadConfig } from '../../src/config/load.js';
@@ -12,6 +15,7 @@ import { managementSettingsFromConfig } from '../../src/config/settings/manageme
 import { resolveConfiguredManagement } from '../../src/management/configured.js';
 import { preflight } from '../../src/preflight.js';
 import { unreachableObservers } from '../../src/cluster/reachability.js';
+import { oracleRun } from './helpers.js';
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/pekko-configs');
 const sample = path.join(fixtures, 'k8s-sample');
@@ -128,4 +132,27 @@ test('/cluster/members unreachable is Pekko observersGroupedByUnreachable: self 
     versions: new Map(),
   };
   assert.deepEqual(unreachableObservers(r), [{ subject: a, observers: [b] }]);
+});
+
+test('classpath include: the same tree as Lightbend Config with the resource directory on the classpath', async (t) => {
+  const jar = '/usr/share/java/typesafe-config.jar';
+  if (!existsSync(oracleRun) || !existsSync(jar)) {
+    t.skip(`needs the HOCON oracle (${oracleRun}) and ${jar} (bash .ci/run installs libtypesafe-config-java)`);
+    return;
+  }
+  const dir = path.join(fixtures, 'classpath-include');
+  const build = mkdtempSync(path.join(os.tmpdir(), 'muster-oracle-'));
+  try {
+    // The run script compiles the oracle into HOCON_ORACLE_BUILD; then run it with the resources on the classpath.
+    execFileSync(oracleRun, [path.join(dir, 'resources/base.conf')], { env: { ...process.env, HOCON_ORACLE_BUILD: build } });
+    const out = execFileSync('java', ['-cp', `${jar}:${build}:${path.join(dir, 'resources')}`, 'HoconOracle', path.join(dir, 'application.conf')], {
+      encoding: 'utf8',
+    });
+    const lightbend = JSON.parse(out.trim().split('\n').at(-1)!) as { ok: boolean; value: unknown };
+    assert.ok(lightbend.ok);
+    const muster = await loadConfig({ configFile: path.join(dir, 'application.conf'), withReference: false, env: {}, cwd: dir });
+    assert.deepEqual(muster.toJSON(), lightbend.value);
+  } finally {
+    rmSync(build, { recursive: true, force: true });
+  }
 });

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
+import { createServer } from 'node:net';
 import { pino } from 'pino';
 import { start } from '../../src/runtime.js';
 import { freePort } from '../support/net.js';
@@ -86,5 +87,32 @@ test('the Pekko Kubernetes sample config forms a cluster and answers /ready, its
     delete process.env.MUSTER_SAMPLE_API_HOST;
     delete process.env.MUSTER_SAMPLE_API_PORT;
     rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+test('strict mode: start() rejects the sample over its warnings before any port is bound', async () => {
+  const host = '127.0.0.1';
+  const [port, mgmtPort] = [await freePort(host), await freePort(host)];
+  await assert.rejects(
+    start({
+      cwd: sampleDir,
+      env: { REQUIRED_CONTACT_POINT_NR: '1' },
+      logger: pino({ level: 'silent' }),
+      overrides: [
+        '-Dconfig.resource=kubernetes.conf',
+        '-Dmuster.strict-config=on',
+        `-Dpekko.remote.artery.canonical.hostname=${host}`,
+        `-Dpekko.remote.artery.canonical.port=${port}`,
+        `-Dpekko.management.http.hostname=${host}`,
+        `-Dpekko.management.http.port=${mgmtPort}`,
+      ],
+    }),
+    /3 compatibility warning\(s\) are errors in strict mode/,
+  );
+  // Both ports are still free: nothing was bound.
+  for (const p of [port, mgmtPort]) {
+    const server = createServer();
+    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(p, host, resolve));
+    await new Promise((resolve) => server.close(resolve));
   }
 });
