@@ -9,7 +9,10 @@
 //     prototype chains: replaced by a plain own-property walk;
 //   - keys `__proto__`, `constructor`, `prototype` are rejected with an error;
 //   - `key += 1` appends the text "1" instead of the number 1;
-//   - stray or mismatched brackets, `key = }` and `${}` are accepted silently: rejected.
+//   - stray or mismatched brackets, `key = }` and `${}` are accepted silently: rejected;
+//   - `include classpath(...)` searches cwd and node_modules and crashes on a miss: it searches
+//     the load's resource directories instead, and a miss is "not found" like any include.
+// Non-required includes that found nothing are recorded, so the loader can report them.
 // It also records, for every field the parser assigns, the file and line that set it, so that
 // settings can name their origin. test/config/hocon-internals.test.ts pins every internal used.
 import { statSync } from 'node:fs';
@@ -529,5 +532,7 @@ export const parserInternals = {
   ConfigBuilder,
   Token,
   utils,
+  FileSource,
+  IncludeNode,
   install,
 };

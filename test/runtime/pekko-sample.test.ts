@@ -81,6 +81,11 @@ test('the Pekko Kubernetes sample config forms a cluster and answers /ready, its
     const head = await fetch(`${node.managementUrl}/ready`, { method: 'HEAD' });
     assert.equal(head.status, 405);
     assert.equal(head.headers.get('allow'), 'GET');
+    const headMembers = await fetch(`${node.managementUrl}/cluster/members`, { method: 'HEAD' });
+    assert.equal(headMembers.status, 405);
+    const members = (await (await fetch(`${node.managementUrl}/cluster/members`)).json()) as { unreachable: unknown[]; selfNode: string };
+    assert.deepEqual(members.unreachable, []);
+    assert.equal(members.selfNode, `pekko://shop@${host}:${port}`);
   } finally {
     await node.shutdown();
     await api.close();
