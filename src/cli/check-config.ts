@@ -4,6 +4,7 @@
 // (or muster.strict-config = on) a warning is an error.
 import { formatFinding } from '../config/compat.js';
 import { loadConfig } from '../config/load.js';
+import { loadSecurity } from '../management/security.js';
 import { applicationDir, preflight, validateDiscovery } from '../preflight.js';
 import { expectOnly, loadOptions, type ParsedArgs } from './args.js';
 import { checkSettings } from './settings-check.js';
@@ -15,7 +16,8 @@ export async function checkConfigCommand(args: ParsedArgs): Promise<number> {
   const config = await loadConfig(options);
   checkSettings(config);
   validateDiscovery(config);
-  const { findings } = await preflight(config, { baseDir: applicationDir(options), strict: args.options.has('strict') });
+  const { findings, management } = await preflight(config, { baseDir: applicationDir(options), strict: args.options.has('strict') });
+  loadSecurity(management.settings.security); // run reads the HTTPS and basic-auth files before binding, too
   for (const f of findings) process.stderr.write(`muster: ${formatFinding(f)}\n`);
   process.stdout.write(configSummary(config, options) + '\n');
   return 0;
