@@ -13,7 +13,7 @@ import { configFindings, enforceStrict } from '../../src/config/compat.js';
 import { ConfigError } from '../../src/config/types.js';
 import { managementSettingsFromConfig } from '../../src/config/settings/management.js';
 import { resolveConfiguredManagement } from '../../src/management/configured.js';
-import { preflight } from '../../src/preflight.js';
+import { preflight, validateDiscovery } from '../../src/preflight.js';
 import { unreachableObservers } from '../../src/cluster/reachability.js';
 import { oracleRun } from './helpers.js';
 
@@ -155,4 +155,16 @@ test('classpath include: the same tree as Lightbend Config with the resource dir
   } finally {
     rmSync(build, { recursive: true, force: true });
   }
+});
+
+test('check-config validates the discovery method bootstrap will use, as start() does (and not with seed nodes)', async () => {
+  const marathon = `pekko.discovery.method = marathon-api
+pekko.discovery.marathon-api.class = "org.apache.pekko.discovery.marathon.MarathonApiServiceDiscovery"`;
+  const config = await loadConfig({ applicationText: marathon, env: {} });
+  assert.throws(() => validateDiscovery(config), /pekko\.discovery\.marathon-api\.class = "org\.apache\.pekko\.discovery\.marathon\.MarathonApiServiceDiscovery" \(<application text>:2\) is not a discovery implementation/);
+  assert.doesNotThrow(() => validateDiscovery(config, new Set(['org.apache.pekko.discovery.marathon.MarathonApiServiceDiscovery'])));
+  const seeded = await loadConfig({ applicationText: `${marathon}\npekko.cluster.seed-nodes = ["pekko://s@127.0.0.1:17355"]`, env: {} });
+  assert.doesNotThrow(() => validateDiscovery(seeded));
+  const aggregate = await loadConfig({ applicationText: 'pekko.discovery { method = aggregate, aggregate.discovery-methods = [config, nope] }', env: {} });
+  assert.throws(() => validateDiscovery(aggregate), /pekko\.discovery\.nope\.class/);
 });
