@@ -15,3 +15,5 @@ export type { BootstrapStatus } from './bootstrap/coordinator.js';
 export { startManagement, type RouteProvider, type ManagementServer } from './management/index.js';
 export { createMetrics, defaultMetrics, Metrics } from './metrics.js';
 export { stringifyWithBigInt, parseWithBigInt } from './json.js';
+export { methodRoute, sendJson, sendText } from './management/http.js';
+export type { CheckImplementation, RouteImplementation, Registrations } from './management/configured.js';

@@ -35,6 +35,8 @@ import { bootstrapRoutes, type BootstrapRoutesOptions } from './bootstrap/routes
 import { startManagement, type ManagementServer } from './management/server.js';
 import { createManagementClient, loadSecurity, type LoadedSecurity } from './management/security.js';
 import type { NamedCheck } from './management/health.js';
+import type { Registrations, ResolvedManagement } from './management/configured.js';
+import { applicationDir, logFindings, preflight } from './preflight.js';
 import { CLUSTER_BOOTSTRAP_ROUTES_CLASS, managementSettingsFromConfig, type ManagementSettings } from './management/settings.js';
 
 export interface HealthChecks {
@@ -49,6 +51,12 @@ export interface StartOptions extends LoadOptions {
   readonly logger?: Logger;
   /** Application health checks, run after the configured ones of each group. */
   readonly healthChecks?: HealthChecks;
+  /** Implementations of the checks the config names (by entry key or class name); see docs/library.md. */
+  readonly namedHealthChecks?: Registrations['healthChecks'];
+  /** Implementations of the routes pekko.management.http.routes names (by entry key or class name). */
+  readonly namedRoutes?: Registrations['routes'];
+  /** Compatibility warnings are errors (as muster.strict-config = on). */
+  readonly strictConfig?: boolean;
   /** Extra cluster plugins (failure detection and the split brain resolver are added from config). */
   readonly plugins?: readonly ClusterPlugin[];
   /** The lease lease-majority uses; by default a Kubernetes Lease from pekko.coordination.lease.kubernetes.*. */
@@ -108,6 +116,8 @@ interface NodeSettings {
   readonly shutdown: CoordinatedShutdownSettings;
   readonly security: LoadedSecurity;
   readonly failureDetector: FailureDetectorSettings;
+  /** Health checks and routes the config names, resolved (registered, JS module, or skipped). */
+  readonly configured: ResolvedManagement;
 }
 
 /** Starts a node. Configuration errors reject before any port is bound. */
@@ -160,6 +170,12 @@ async function loadSettings(options: StartOptions): Promise<{ config: Config; lo
   const config = options.config ?? (await loadConfig(options));
   validateConfig(config);
   const logger = options.logger ?? createLogger({ format: readLogFormat(config) });
+  const checked = await preflight(config, {
+    registrations: { ...(options.namedHealthChecks && { healthChecks: options.namedHealthChecks }), ...(options.namedRoutes && { routes: options.namedRoutes }) },
+    baseDir: applicationDir(options),
+    ...(options.strictConfig !== undefined && { strict: options.strictConfig }),
+  });
+  logFindings(logger.child({ component: 'config' }), checked.findings);
   const remote = remoteSettingsFromConfig(config);
   if (remote.tls) checkTlsFiles(remote.tls, config);
   const cluster = clusterSettingsFromConfig(config);
@@ -169,7 +185,11 @@ async function loadSettings(options: StartOptions): Promise<{ config: Config; lo
   const shutdown = readCoordinatedShutdownSettings(config);
   const security = loadSecurity(management.security);
   const failureDetector = readFailureDetectorSettings(config);
-  return { config, logger, settings: { remote, cluster, management, bootstrap, downing, shutdown, security, failureDetector } };
+  return {
+    config,
+    logger,
+    settings: { remote, cluster, management, bootstrap, downing, shutdown, security, failureDetector, configured: checked.management },
+  };
 }
 
 /** Discovery: the method bootstrap looks up contact points with; none when seed-nodes are configured. */
@@ -233,7 +253,8 @@ function startManagementServer(
 ): Promise<ManagementServer> {
   const bootstrapRoutesOn = settings.management.http.routes.some((r) => r.className === CLUSTER_BOOTSTRAP_ROUTES_CLASS);
   return startManagement({
-    settings: settings.management,
+    settings: settings.configured.settings,
+    configuredChecks: settings.configured.checks,
     cluster,
     security: settings.security,
     metrics,
@@ -243,15 +264,18 @@ function startManagementServer(
       readiness: [...(options.healthChecks?.readiness ?? [])],
       liveness: [...(options.healthChecks?.liveness ?? [])],
     },
-    routeProviders: bootstrapRoutesOn
-      ? [
-          {
-            name: 'cluster-bootstrap',
-            classNames: [CLUSTER_BOOTSTRAP_ROUTES_CLASS],
-            register: (app) => bootstrapRoutes(app, routes),
-          },
-        ]
-      : [],
+    routeProviders: [
+      ...settings.configured.routeProviders,
+      ...(bootstrapRoutesOn
+        ? [
+            {
+              name: 'cluster-bootstrap',
+              classNames: [CLUSTER_BOOTSTRAP_ROUTES_CLASS],
+              register: (app: Parameters<typeof bootstrapRoutes>[0]) => bootstrapRoutes(app, routes),
+            },
+          ]
+        : []),
+    ],
   });
 }
 

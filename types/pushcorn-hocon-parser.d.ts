@@ -173,3 +173,21 @@ declare module '@pushcorn/hocon-parser/lib/core/TransformAdapter.js' {
   const mod: { TransformAdapter: typeof TransformAdapter };
   export default mod;
 }
+
+declare module '@pushcorn/hocon-parser/lib/sources/FileSource.js' {
+  import type SourceMod from '@pushcorn/hocon-parser/lib/core/SourceAdapter.js';
+  class FileSource extends SourceMod.SourceAdapter {
+    readonly context: { readonly root: unknown; readonly url: { readonly href: string; readonly path: string } | null; readonly encoding?: BufferEncoding };
+    readonly notFound: symbol;
+    onLoadFile(): Promise<unknown>;
+  }
+  const mod: { FileSource: typeof FileSource };
+  export default mod;
+}
+
+declare module '@pushcorn/hocon-parser/lib/nodes/IncludeNode.js' {
+  import type NodeMod from '@pushcorn/hocon-parser/lib/core/Node.js';
+  class IncludeNode extends NodeMod.Node {}
+  const mod: { IncludeNode: typeof IncludeNode };
+  export default mod;
+}

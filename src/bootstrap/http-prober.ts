@@ -19,9 +19,14 @@ export interface HttpProberOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** Concurrent connections per contact point (host:port). Probes are sequential, so 1 is enough. */
   readonly maxSocketsPerContactPoint?: number;
-  /** Seed-nodes answers larger than this are a failure. */
+  /** Seed-nodes answers larger than this are a failure (Pekko HTTP's max-to-strict-bytes, 8 MiB). */
   readonly maxBodyBytes?: number;
+  /** Once the status line is in, the whole body must arrive within this (Pekko's toStrict(1.second)). */
+  readonly bodyTimeoutMs?: number;
 }
+
+/** Pekko's bounds on a probe answer: toStrict(1.second) under max-to-strict-bytes = 8m. */
+export const PROBE_ANSWER_LIMITS = { maxBodyBytes: 8 * 1024 * 1024, bodyTimeoutMs: 1000 } as const;
 
 export class ProbeError extends Error {
   constructor(message: string, readonly status?: number) {
@@ -43,7 +48,8 @@ function readCa(path: string): Buffer {
 export function createHttpProber(options: HttpProberOptions = {}): Prober {
   const ca = options.caPath !== undefined ? readCa(options.caPath) : options.ca;
   const maxSockets = options.maxSocketsPerContactPoint ?? 1;
-  const limit = options.maxBodyBytes ?? 256 * 1024;
+  const limit = options.maxBodyBytes ?? PROBE_ANSWER_LIMITS.maxBodyBytes;
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? PROBE_ANSWER_LIMITS.bodyTimeoutMs;
   const httpAgent = new HttpAgent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
   const httpsAgent = new HttpsAgent({
     keepAlive: true,
@@ -61,28 +67,38 @@ export function createHttpProber(options: HttpProberOptions = {}): Prober {
         agent: https ? httpsAgent : httpAgent,
         headers: { accept: 'application/json', ...options.headers },
       });
-      const timer = setTimeout(() => req.destroy(new ProbeError(`request timed out after ${timeoutMs} ms`)), timeoutMs);
-      timer.unref();
-      req.on('error', (e) => {
-        clearTimeout(timer);
-        reject(e);
-      });
+      let settled = false;
+      const timers: NodeJS.Timeout[] = [];
+      const settle = (outcome: () => void) => {
+        if (settled) return;
+        settled = true;
+        for (const t of timers) clearTimeout(t);
+        outcome();
+      };
+      // Ends the exchange with an error, whatever stage it is in (the socket is not reused).
+      const fail = (e: Error) => {
+        settle(() => reject(e));
+        req.destroy();
+      };
+      const after = (ms: number, message: string) => {
+        const t = setTimeout(() => fail(new ProbeError(message)), ms);
+        t.unref();
+        timers.push(t);
+      };
+      after(timeoutMs, `request timed out after ${timeoutMs} ms`);
+      req.on('error', (e) => fail(e));
       req.on('response', (res: IncomingMessage) => {
+        // The probe's own timeout still bounds the whole exchange; the body has its own bound too.
+        after(bodyTimeoutMs, `response body not complete within ${bodyTimeoutMs} ms`);
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (c: Buffer) => {
           size += c.length;
-          if (size > limit) req.destroy(new ProbeError(`response body larger than ${limit} bytes`));
+          if (size > limit) fail(new ProbeError(`response body larger than ${limit} bytes`));
           else chunks.push(c);
         });
-        res.on('end', () => {
-          clearTimeout(timer);
-          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
-        });
-        res.on('error', (e) => {
-          clearTimeout(timer);
-          reject(e);
-        });
+        res.on('end', () => settle(() => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') })));
+        res.on('error', (e) => fail(e));
       });
       req.end();
     });

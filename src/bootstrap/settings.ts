@@ -159,14 +159,7 @@ export function readBootstrapSettings(config: Config): BootstrapSettings {
     );
   }
 
-  const deciderPath = `${ROOT}.join-decider.class`;
-  const joinDeciderClass = config.has(deciderPath) ? config.getString(deciderPath).trim() : LOWEST_ADDRESS_JOIN_DECIDER;
-  if (joinDeciderClass !== LOWEST_ADDRESS_JOIN_DECIDER) {
-    throw new ConfigError(
-      `${deciderPath} = [${joinDeciderClass}] is not available; Muster provides ${LOWEST_ADDRESS_JOIN_DECIDER}`,
-      deciderPath,
-    );
-  }
+  // Another join-decider.class (a JVM class) is reported by config/compat.ts; the lowest-address decider runs.
 
   const deadlinePath = 'muster.bootstrap.deadline';
   const deadlineMs = config.has(deadlinePath)
@@ -202,7 +195,7 @@ export function readBootstrapSettings(config: Config): BootstrapSettings {
     probeIntervalJitter: nonNegative(config, `${CP}.probe-interval-jitter`, config.getNumber(`${CP}.probe-interval-jitter`)),
     httpClientCaPath: nonEmpty(config, `${CP}.http-client.ca-path`),
     httpClientTlsMaxVersion: TLS_VERSIONS[tlsVersion],
-    joinDeciderClass,
+    joinDeciderClass: LOWEST_ADDRESS_JOIN_DECIDER,
     configuredSeedNodes,
     deadlineMs: deadlineMs !== undefined && deadlineMs > 0 ? deadlineMs : undefined,
   };

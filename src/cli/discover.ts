@@ -3,6 +3,7 @@
 // the targets as JSON. Answers "why isn't my node finding its peers?" without starting a node.
 // Exit codes: 0 targets found, 1 the lookup failed or found nothing (the reason goes to stderr).
 import { pino } from 'pino';
+import { formatFinding, systemNameFindings } from '../config/compat.js';
 import { loadConfig } from '../config/load.js';
 import { readBootstrapSettings } from '../bootstrap/settings.js';
 import { DiscoveryRegistry } from '../discovery/registry.js';
@@ -24,6 +25,7 @@ export async function discoverCommand(args: ParsedArgs, io: DiscoverIo = process
   if (service === true || service?.trim() === '') throw new UsageError('--service needs a name');
   const config = await loadConfig(loadOptions(args, io.env, io.cwd));
   const bootstrap = readBootstrapSettings(config);
+  for (const f of systemNameFindings(config)) io.stderr.write(`muster: ${formatFinding(f)}\n`);
   const lookup: Lookup = service === undefined ? bootstrap.lookup : { ...bootstrap.lookup, serviceName: service.trim() };
   const logger = pino(
     { level: io.env.MUSTER_LOG_LEVEL ?? 'warn', base: undefined },

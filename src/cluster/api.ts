@@ -54,6 +54,11 @@ export interface ClusterState {
   readonly members: readonly Member[];
   /** Subjects that at least one observer sees as unreachable, in UniqueAddress order. */
   readonly unreachable: readonly UnreachableEntry[];
+  /**
+   * The whole reachability table as Pekko's /cluster/members shows it: self included, only
+   * observers that flagged the subject Unreachable (not Terminated). Defaults to `unreachable`.
+   */
+  readonly unreachableObserved?: readonly UnreachableEntry[];
   /** Members that have seen the current gossip version. */
   readonly seenBy: readonly Address[];
   readonly leader: Address | undefined;

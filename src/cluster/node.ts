@@ -17,7 +17,7 @@ import { makeMember } from './member.js';
 import { nodeKey } from './node-key.js';
 import type { ClusterPlugin, ClusterPluginContext, PluginMessageType } from './plugin.js';
 import { MESSAGE_TYPES, type ClusterMessage } from './protocol.js';
-import { observersBySubject } from './reachability.js';
+import { observersBySubject, unreachableObservers } from './reachability.js';
 import type { ClusterSettings } from './settings.js';
 import { NodeCore, type NodeCounters, type NodePhase, type NodeTransport } from './node/core.js';
 import { GossipExchange } from './node/gossip-exchange.js';
@@ -156,6 +156,7 @@ export class ClusterNode implements ClusterApi {
       unreachable: observersBySubject(g.reachability)
         .filter((e) => nodeKey(e.subject) !== c.selfKey && idx.has(nodeKey(e.subject)))
         .map((e) => ({ subject: e.subject, observedBy: e.observers })),
+      unreachableObserved: unreachableObservers(g.reachability).map((e) => ({ subject: e.subject, observedBy: e.observers })),
       seenBy: seenMembers(g).map((m) => m.uniqueAddress.address),
       leader: leaderOf(g, c.self)?.address,
       roleLeaders: roleLeaderMap(g, c.self),

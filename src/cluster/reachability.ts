@@ -118,6 +118,15 @@ export function observersBySubject(r: Reachability): Array<{ subject: UniqueAddr
   return out;
 }
 
+/**
+ * Pekko's observersGroupedByUnreachable, which /cluster/members lists: every subject with at
+ * least one Unreachable record (self included) and the observers of those records only
+ * (Terminated ones are left out), subjects and observers in UniqueAddress order.
+ */
+export function unreachableObservers(r: Reachability): Array<{ subject: UniqueAddress; observers: UniqueAddress[] }> {
+  return observersBySubject({ records: r.records.filter((rec) => rec.status === 'Unreachable'), versions: r.versions });
+}
+
 /** The table without the rows owned by the given observers (keys). */
 export function withoutObservers(r: Reachability, observerKeys: ReadonlySet<string>): Reachability {
   if (observerKeys.size === 0) return r;

@@ -9,9 +9,15 @@
 //     prototype chains: replaced by a plain own-property walk;
 //   - keys `__proto__`, `constructor`, `prototype` are rejected with an error;
 //   - `key += 1` appends the text "1" instead of the number 1;
-//   - stray or mismatched brackets, `key = }` and `${}` are accepted silently: rejected.
+//   - stray or mismatched brackets, `key = }` and `${}` are accepted silently: rejected;
+//   - `include classpath(...)` searches cwd and node_modules and crashes on a miss: it searches
+//     the load's resource directories instead, and a miss is "not found" like any include.
+// Non-required includes that found nothing are recorded, so the loader can report them.
 // It also records, for every field the parser assigns, the file and line that set it, so that
 // settings can name their origin. test/config/hocon-internals.test.ts pins every internal used.
+import { statSync } from 'node:fs';
+import { readFile as fsReadFile } from 'node:fs/promises';
+import nodePath from 'node:path';
 import parserPkg from '@pushcorn/hocon-parser';
 import ContextMod from '@pushcorn/hocon-parser/lib/core/Context.js';
 import NodeMod from '@pushcorn/hocon-parser/lib/core/Node.js';
@@ -23,6 +29,8 @@ import ConfigBuilderMod from '@pushcorn/hocon-parser/lib/builders/ConfigBuilder.
 import TokenMod from '@pushcorn/hocon-parser/lib/core/Token.js';
 import utils from '@pushcorn/hocon-parser/lib/utils.js';
 import HttpMod from '@pushcorn/hocon-parser/lib/sources/HttpSource.js';
+import FileSourceMod from '@pushcorn/hocon-parser/lib/sources/FileSource.js';
+import IncludeNodeMod from '@pushcorn/hocon-parser/lib/nodes/IncludeNode.js';
 import HttpsMod from '@pushcorn/hocon-parser/lib/sources/HttpsSource.js';
 import BuilderMod from '@pushcorn/hocon-parser/lib/core/BuilderAdapter.js';
 import TransformMod from '@pushcorn/hocon-parser/lib/core/TransformAdapter.js';
@@ -35,6 +43,8 @@ const { ValueNode } = ValueNodeMod;
 const { SracNode } = SracNodeMod;
 const { ConfigBuilder } = ConfigBuilderMod;
 const { Token } = TokenMod;
+const { FileSource } = FileSourceMod;
+const { IncludeNode } = IncludeNodeMod;
 
 /** Where a field was assigned, as the parser saw it. */
 export interface FieldSite {
@@ -62,10 +72,20 @@ export interface SubstitutionUse {
   readonly selfAppend: boolean;
 }
 
+/** A non-required include that found nothing, and where it was written. */
+export interface MissingInclude {
+  /** The include as written, e.g. `classpath("mid.conf")` or `"base"`. */
+  readonly include: string;
+  /** file:// URL of the including file, or undefined for the root text. */
+  readonly url: string | undefined;
+  readonly line: number | undefined;
+}
+
 export interface HoconResult {
   readonly value: Record<string, unknown>;
   readonly fields: readonly FieldRecord[];
   readonly substitutions: readonly SubstitutionUse[];
+  readonly missingIncludes: readonly MissingInclude[];
 }
 
 export interface ParseHoconOptions {
@@ -75,6 +95,8 @@ export interface ParseHoconOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Allow `include url(...)` and http(s) includes. Off by default. */
   readonly allowUrlIncludes?: boolean;
+  /** Where `include classpath(...)` looks (a Node process has no classpath); none by default. */
+  readonly resourceDirs?: readonly string[];
 }
 
 /** A HOCON problem with the position the parser reported. */
@@ -100,6 +122,8 @@ const DECIMAL_NUMBER = /^-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?$/;
 
 interface LoadState {
   readonly allowUrl: boolean;
+  readonly resourceDirs: readonly string[];
+  readonly missingIncludes: MissingInclude[];
   readonly fields: FieldRecord[];
   readonly substitutions: SubstitutionUse[];
   readonly seqOf: WeakMap<object, number>;
@@ -255,6 +279,59 @@ function install(): void {
     }
     return val;
   };
+
+  // 10. `classpath(...)`: the parser searches the process's working directory and node_modules
+  // and crashes on a miss. Search the load's resource directories instead; a miss is "not
+  // found", so a required include fails with its position and an optional one is skipped.
+  // A relative include inside a resource stays a resource lookup, as in Lightbend.
+  const ClasspathSource = class ModulepathSource extends FileSource {
+    static get aliases(): string[] {
+      return ['classpath'];
+    }
+    override async onLoadFile(): Promise<unknown> {
+      const state = loads.get(this.context.root as object);
+      const name = decodeURIComponent(String(this.context.url?.path ?? '')).replace(/^\/+/, '');
+      const file = state && name !== '' && !name.split('/').includes('..') ? findIn(state.resourceDirs, name) : undefined;
+      return file === undefined ? this.notFound : readFile(file, this.context.encoding);
+    }
+  };
+  Context.registerComponent(ClasspathSource);
+
+  // 11. Record non-required includes that found nothing (Lightbend skips them silently; the
+  // loader tells the user once, naming the include and where it was written).
+  const originalIncludeResolve = IncludeNode.prototype.onResolve;
+  IncludeNode.prototype.onResolve = async function onResolve(this: InstanceType<typeof IncludeNode>, scope?: unknown) {
+    const result = await originalIncludeResolve.call(this, scope);
+    const state = loads.get(this.context.root as object);
+    if (state && result === Node.UNSET && !this.$.required) {
+      const t = this.firstToken;
+      state.missingIncludes.push({ include: includeText(this.$.resource), url: this.context.url?.href ?? t?.file, line: t?.line });
+    }
+    return result;
+  };
+}
+
+function findIn(dirs: readonly string[], name: string): string | undefined {
+  for (const dir of dirs) {
+    const file = nodePath.join(dir, name);
+    try {
+      if (statSync(file).isFile()) return file;
+    } catch {
+      // not in this directory
+    }
+  }
+  return undefined;
+}
+
+async function readFile(file: string, encoding: BufferEncoding | undefined): Promise<string | Buffer> {
+  return encoding ? fsReadFile(file, { encoding }) : fsReadFile(file);
+}
+
+/** An include's target as written: `"base"`, `classpath("mid.conf")`. */
+function includeText(resource: unknown): string {
+  const text = typeof resource === 'string' ? resource : JSON.stringify(resource);
+  const m = /^(\w+)\((.*)\)$/.exec(text);
+  return m ? `${m[1]}(${JSON.stringify(m[2])})` : JSON.stringify(text);
 }
 
 /** Transform classes pushcorn registers (lib/transforms/*.js); all are replaced by refusals. */
@@ -416,6 +493,8 @@ export async function parseHocon(options: ParseHoconOptions): Promise<HoconResul
   const ctx = new Context({ text: options.text, strict: true, env: false, scope, required: true });
   const state: LoadState = {
     allowUrl: options.allowUrlIncludes === true,
+    resourceDirs: options.resourceDirs ?? [],
+    missingIncludes: [],
     fields: [],
     substitutions: [],
     seqOf: new WeakMap(),
@@ -433,7 +512,12 @@ export async function parseHocon(options: ParseHoconOptions): Promise<HoconResul
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new HoconError('configuration root must be an object', undefined, 1, 1, undefined, 'syntax');
   }
-  return { value: value as Record<string, unknown>, fields: state.fields, substitutions: state.substitutions };
+  return {
+    value: value as Record<string, unknown>,
+    fields: state.fields,
+    substitutions: state.substitutions,
+    missingIncludes: state.missingIncludes,
+  };
 }
 
 /** What the wrapper relies on in the parser; the internals test asserts these. */
@@ -448,5 +532,7 @@ export const parserInternals = {
   ConfigBuilder,
   Token,
   utils,
+  FileSource,
+  IncludeNode,
   install,
 };

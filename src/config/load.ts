@@ -2,14 +2,15 @@
 // the application config (--config FILE, -Dconfig.file=FILE, or ./application.conf when present),
 // then -Dpath=value overrides. Everything is merged first and substitutions are resolved once,
 // with environment variables as the fallback for ${...} and ${?...}.
-import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { ConfigError, type Config, type Origin } from './types.js';
-import { FORBIDDEN_KEYS, HoconError, parseHocon, type FieldRecord } from './hocon.js';
+import { FORBIDDEN_KEYS, HoconError, parseHocon, type FieldRecord, type MissingInclude } from './hocon.js';
+import { applyAkkaNamespace, deriveSystemName, recordNotes, type ConfigNote } from './load-notes.js';
 import { currentSnapshot, ENV_NAME, setPath, treeFor } from './reference-snapshot.js';
-import { ResolvedConfig, originKey } from './config.js';
+import { ResolvedConfig, formatOrigin, originKey } from './config.js';
 import { parsePath, renderPath } from './path.js';
+import { chooseApplicationFile, javaOptsOverrides, resourceDirs } from './config-source.js';
 
 export { configFromObject } from './config.js';
 
@@ -105,20 +106,27 @@ function unbrace(text: string): string {
 }
 
 /**
- * The application config file a load uses: --config FILE, else -Dconfig.file=FILE, else
- * ./application.conf when present (and no inline text was given). A named file must exist.
+ * The application config file a load uses: --config FILE, -Dconfig.file, -Dconfig.resource or
+ * -Dconfig.url (see config-source.ts), else ./application.conf when present (and no inline text
+ * was given). A named file must exist.
  */
 export function applicationFile(options: LoadOptions = {}): string | undefined {
   const cwd = path.resolve(options.cwd ?? process.cwd());
-  const fromOverride = parseOverrides(options.overrides).filter((o) => renderPath(o.segments) === 'config.file').at(-1)?.value;
-  const explicit = options.configFile ?? fromOverride;
-  if (explicit !== undefined) {
-    const file = path.resolve(cwd, explicit);
-    if (!existsSync(file) || !statSync(file).isFile()) throw new ConfigError(`config file ${file} was not found`);
-    return file;
-  }
-  const implicit = path.join(cwd, 'application.conf');
-  return options.applicationText === undefined && existsSync(implicit) ? implicit : undefined;
+  const env = options.env ?? process.env;
+  const overrides = allOverrides(options, env);
+  const last = (key: string) => overrides.filter((o) => renderPath(o.segments) === key).at(-1)?.value;
+  return chooseApplicationFile({
+    configFile: options.configFile,
+    props: { file: last('config.file'), resource: last('config.resource'), url: last('config.url') },
+    cwd,
+    env,
+    hasText: options.applicationText !== undefined,
+  });
+}
+
+/** -D options from $JAVA_OPTS first, then the given ones (later wins). */
+function allOverrides(options: LoadOptions, env: NodeJS.ProcessEnv): Override[] {
+  return [...parseOverrides(javaOptsOverrides(env)), ...parseOverrides(options.overrides)];
 }
 
 interface Layers {
@@ -126,6 +134,7 @@ interface Layers {
   readonly env: NodeJS.ProcessEnv;
   readonly overrides: readonly Override[];
   readonly appFile: string | undefined;
+  readonly resourceDirs: readonly string[];
   readonly appTextLines: readonly string[];
   readonly allowUrlIncludes: boolean;
 }
@@ -183,13 +192,18 @@ export async function loadConfigOverSnapshot(options: LoadOptions = {}): Promise
 }
 
 function layersOf(options: LoadOptions): Layers {
-  const overrides = parseOverrides(options.overrides);
+  const env = options.env ?? process.env;
+  const cwd = path.resolve(options.cwd ?? process.cwd());
+  const overrides = allOverrides(options, env);
   const overrideOf = (key: string) => overrides.filter((o) => renderPath(o.segments) === key).at(-1)?.value;
+  const appFile = applicationFile(options);
   return {
-    cwd: path.resolve(options.cwd ?? process.cwd()),
-    env: options.env ?? process.env,
+    cwd,
+    env,
     overrides,
-    appFile: applicationFile(options),
+    appFile,
+    // `include classpath(...)` looks next to the application file first, then in the resource dirs.
+    resourceDirs: [...new Set([...(appFile ? [path.dirname(appFile)] : []), ...resourceDirs(cwd, env)])],
     appTextLines: options.applicationText !== undefined ? unbrace(options.applicationText).split('\n') : [],
     allowUrlIncludes: options.allowUrlIncludes ?? isOn(overrideOf('muster.hocon.allow-url-includes')),
   };
@@ -200,12 +214,36 @@ async function loadFull(layers: Layers, withReference: boolean): Promise<Config>
   const { text, fileOrigin } = rootText(layers, withReference, true);
   let result;
   try {
-    result = await parseHocon({ text, env: layers.env, allowUrlIncludes: layers.allowUrlIncludes });
+    result = await parseHocon({ text, env: layers.env, allowUrlIncludes: layers.allowUrlIncludes, resourceDirs: layers.resourceDirs });
   } catch (e) {
     if (e instanceof HoconError) throw toConfigError(e, fileOrigin);
     throw e;
   }
-  return new ResolvedConfig(result.value, buildOrigins(result.fields, result.value, layers.env, fileOrigin));
+  return finish(result.value, buildOrigins(result.fields, result.value, layers.env, fileOrigin), result.missingIncludes, fileOrigin);
+}
+
+/** Applies the load-time rewrites (akka.*, system name) and keeps the notes with the Config. */
+function finish(tree: Record<string, unknown>, origins: Map<string, Origin>, missing: readonly MissingInclude[], fileOrigin: FileOrigin): Config {
+  const notes: ConfigNote[] = [];
+  const seen = new Set<string>();
+  for (const m of missing) {
+    const where = fileOrigin(m.url, m.line);
+    if (where?.kind === 'reference') continue; // Muster's own optional parts
+    const text = `include ${m.include} (${formatOrigin(where)}) found nothing`;
+    if (seen.has(text)) continue;
+    seen.add(text);
+    notes.push({
+      kind: 'missing-include',
+      ...(where ? { origin: where } : {}),
+      message:
+        `${text}; Lightbend skips a missing include silently, so its settings are simply absent. ` +
+        'If it comes from a JVM library, copy the settings you need into your config (resource directories: see docs/compatibility.md)',
+    });
+  }
+  notes.push(...applyAkkaNamespace(tree, origins), ...deriveSystemName(tree, origins));
+  const config = new ResolvedConfig(tree, origins);
+  recordNotes(config, notes);
+  return config;
 }
 
 /**
@@ -221,7 +259,7 @@ async function loadOverSnapshot(layers: Layers): Promise<Config | undefined> {
   const { text, fileOrigin } = rootText(layers, false, false);
   let app;
   try {
-    app = await parseHocon({ text, env: layers.env, allowUrlIncludes: layers.allowUrlIncludes });
+    app = await parseHocon({ text, env: layers.env, allowUrlIncludes: layers.allowUrlIncludes, resourceDirs: layers.resourceDirs });
   } catch {
     return undefined; // the full path reports the error with every layer in view
   }
@@ -241,7 +279,7 @@ async function loadOverSnapshot(layers: Layers): Promise<Config | undefined> {
   }
   for (const [key, origin] of buildOrigins(app.fields, tree, layers.env, fileOrigin)) setRecent(origins, key, origin);
   for (const o of layers.overrides) setRecent(origins, originKey(o.segments), { kind: 'cli', arg: o.arg });
-  return new ResolvedConfig(tree, origins);
+  return finish(tree, origins, app.missingIncludes, fileOrigin);
 }
 
 /** True when a field sets a plain value and a later field puts an object at or below it. */

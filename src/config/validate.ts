@@ -30,6 +30,8 @@ export const CHECKED_KEYS: ReadonlyArray<readonly [string, Kind]> = [
   ['muster.bootstrap.deadline', 'duration-or-off'],
   ['muster.hocon.allow-url-includes', 'boolean'],
   ['muster.log.format', 'string'],
+  ['muster.accept-akka-namespace', 'boolean'],
+  ['muster.strict-config', 'boolean'],
 
   [`${MGMT}.http.hostname`, 'string'],
   [`${MGMT}.http.port`, 'port'],

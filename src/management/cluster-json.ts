@@ -55,7 +55,7 @@ export function clusterMembersJson(state: ClusterState): ClusterMembersJson {
     oldest: oldest ? formatAddress(oldest.uniqueAddress.address) : undefined,
     oldestPerRole,
     selfNode: formatAddress(state.self.uniqueAddress.address),
-    unreachable: state.unreachable.map((u) => ({
+    unreachable: (state.unreachableObserved ?? state.unreachable).map((u) => ({
       node: formatAddress(u.subject.address),
       observedBy: u.observedBy.map((o) => formatAddress(o.address)),
     })),

@@ -79,17 +79,22 @@ export function clusterRoutes(app: FastifyInstance, opts: ClusterRoutesOptions):
   const memberRoute = (request: FastifyRequest, reply: FastifyReply) => {
     const given = memberPathParam(request);
     if (given === undefined) return sendText(reply, 400, TEXTS.badRequest);
+    if (request.method === 'HEAD') {
+      // No transparent HEAD in Pekko: rejected by every method directive of the path.
+      const allowed = readOnly ? ['GET'] : given === '' ? ['GET', 'POST'] : ['GET', 'PUT', 'DELETE'];
+      reply.header('allow', allowed.join(', '));
+      return sendText(reply, 405, TEXTS.methodNotAllowed(allowed));
+    }
     if (given === '') {
-      if (request.method === 'GET' || request.method === 'HEAD') return listMembers(request, reply);
+      if (request.method === 'GET') return listMembers(request, reply);
       if (request.method === 'POST' && !readOnly) return joinMember(request, reply);
     }
-    if (readOnly && request.method !== 'GET' && request.method !== 'HEAD') return readOnlyReject(request, reply);
+    if (readOnly && request.method !== 'GET') return readOnlyReject(request, reply);
     const member = findMember(cluster.state(), given);
     if (!member) return notFound(reply, given);
     const addr = member.uniqueAddress.address;
     switch (request.method) {
       case 'GET':
-      case 'HEAD':
         return sendJson(reply, 200, memberJson(member));
       case 'DELETE':
         cluster.leave(addr);

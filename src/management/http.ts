@@ -32,7 +32,11 @@ export function sendJson(reply: FastifyReply, status: number, body: unknown): Fa
 
 export type MethodHandler = (request: FastifyRequest, reply: FastifyReply) => unknown;
 
-/** Methods a route can serve; HEAD is answered by the GET handler without a body. */
+/**
+ * Methods a route can serve. HEAD is not one of them: Pekko HTTP runs with
+ * transparent-head-requests = off, so a HEAD on a GET route is rejected with 405 like any other
+ * method the route does not serve.
+ */
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
 
 /**
@@ -47,7 +51,7 @@ export function methodRoute(
 ): void {
   const allowed = Object.keys(handlers) as Method[];
   app.all(url, (request, reply) => {
-    const method = request.method === 'HEAD' ? 'GET' : (request.method as Method);
+    const method = request.method as Method;
     const handler = handlers[method];
     if (handler) return handler(request, reply);
     if (onOtherMethod) return onOtherMethod(request, reply);

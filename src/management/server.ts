@@ -17,7 +17,7 @@ import { silentLogger, type Logger } from '../logging.js';
 import { defaultMetrics, type Metrics } from '../metrics.js';
 import { clusterRoutes } from './cluster-routes.js';
 import type { DomainEventsOptions } from './domain-events.js';
-import { loadConfiguredChecks, type NamedCheck } from './health.js';
+import { loadConfiguredChecks, type CheckContext, type NamedCheck } from './health.js';
 import { healthRoutes } from './health-routes.js';
 import { methodRoute, sendText, TEXTS } from './http.js';
 import { metricsRoute, observeCluster } from './metrics-route.js';
@@ -57,6 +57,8 @@ export interface StartManagementOptions {
   readonly domainEvents?: DomainEventsOptions;
   /** Directory for relative module paths of configured health checks. */
   readonly baseDir?: string;
+  /** The configured checks, already resolved (configured.ts); otherwise loaded here from settings. */
+  readonly configuredChecks?: (ctx: CheckContext) => { startup: NamedCheck[]; readiness: NamedCheck[]; liveness: NamedCheck[] };
 }
 
 export interface ManagementServer {
@@ -102,13 +104,18 @@ export async function startManagement(options: StartManagementOptions): Promise<
         const ctx = { cluster, readyStates: settings.clusterHealthCheck.readyStates, baseDir: options.baseDir };
         const hc = settings.healthChecks;
         const extra = options.healthChecks ?? {};
+        const configured = options.configuredChecks?.(ctx) ?? {
+          startup: await loadConfiguredChecks(hc.startupChecks, ctx),
+          readiness: await loadConfiguredChecks(hc.readinessChecks, ctx),
+          liveness: await loadConfiguredChecks(hc.livenessChecks, ctx),
+        };
         healthRoutes(
           app,
           hc,
           {
-            startup: [...(await loadConfiguredChecks(hc.startupChecks, ctx)), ...(extra.startup ?? [])],
-            readiness: [...(await loadConfiguredChecks(hc.readinessChecks, ctx)), ...(extra.readiness ?? [])],
-            liveness: [...(await loadConfiguredChecks(hc.livenessChecks, ctx)), ...(extra.liveness ?? [])],
+            startup: [...configured.startup, ...(extra.startup ?? [])],
+            readiness: [...configured.readiness, ...(extra.readiness ?? [])],
+            liveness: [...configured.liveness, ...(extra.liveness ?? [])],
           },
           logger,
         );

@@ -26,7 +26,7 @@ const LAYERS: readonly Layer[] = [
   { name: 'cluster', rank: 1, members: ['cluster/'] },
   { name: 'management', rank: 2, members: ['management/'] },
   { name: 'bootstrap', rank: 3, members: ['bootstrap/'] },
-  { name: 'runtime', rank: 4, members: ['runtime.ts', 'runtime-metrics.ts'] },
+  { name: 'runtime', rank: 4, members: ['runtime.ts', 'runtime-metrics.ts', 'preflight.ts'] },
   { name: 'cli', rank: 5, members: ['cli/'] },
   { name: 'entry', rank: 6, members: ['main.ts', 'index.ts'] },
 ];

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { createHttpProber } from '../../src/bootstrap/http-prober.js';
+import { createHttpProber, PROBE_ANSWER_LIMITS } from '../../src/bootstrap/http-prober.js';
 import { SeedNodesFormatError } from '../../src/bootstrap/seed-nodes.js';
 import { freePort } from '../support/net.js';
 import { createTestCa } from '../support/certs.js';
@@ -152,4 +152,26 @@ test('an unreadable ca-path is a configuration error naming the key', () => {
     assert.match(e.message, /contact-point\.http-client\.ca-path: cannot read \[\/nonexistent\/ca\.pem\]/);
     return true;
   });
+});
+
+test('answer bounds as Pekko: 8 MiB and 1 s for the body; a body that stalls after the headers fails on the body bound', async () => {
+  assert.deepEqual(PROBE_ANSWER_LIMITS, { maxBodyBytes: 8 * 1024 * 1024, bodyTimeoutMs: 1000 });
+  // Headers and half a body, then nothing: only the body bound can end this probe (the request timeout is a minute).
+  const stall = await serve((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.write(BODY.slice(0, 20));
+  });
+  const prober = createHttpProber({ bodyTimeoutMs: 50 });
+  try {
+    await assert.rejects(prober.probe(`http://127.0.0.1:${stall.port}/bootstrap/seed-nodes`, 60_000), /response body not complete within 50 ms/);
+  } finally {
+    prober.close?.();
+  }
+  const big = await serve((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('x'.repeat(5000)));
+  const small = createHttpProber({ maxBodyBytes: 4096 });
+  try {
+    await assert.rejects(small.probe(`http://127.0.0.1:${big.port}/bootstrap/seed-nodes`, 60_000), /larger than 4096 bytes/);
+  } finally {
+    small.close?.();
+  }
 });

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '../../src/config/load.js';
+import { configFindings } from '../../src/config/compat.js';
 import { ConfigError } from '../../src/config/types.js';
 import { readBootstrapSettings } from '../../src/bootstrap/settings.js';
 
@@ -52,7 +53,7 @@ test('legacy form-new-cluster wins over new-cluster-enabled', async () => {
   assert.equal(readBootstrapSettings(await load(`${BASE}${root}.new-cluster-enabled = off`)).newClusterEnabled, false);
 });
 
-test('validation: backoff max below interval, bad fallback port, unknown decider, unknown TLS version', async () => {
+test('validation: backoff max below interval, bad fallback port, unknown TLS version; a JVM join decider is reported, not fatal', async () => {
   const cpd = 'pekko.management.cluster.bootstrap.contact-point-discovery';
   const cp = 'pekko.management.cluster.bootstrap.contact-point';
   await assert.rejects(async () => readBootstrapSettings(await load(`${BASE}${cpd} { interval = 2s, exponential-backoff-max = 1s }`)), (e: unknown) => {
@@ -62,10 +63,9 @@ test('validation: backoff max below interval, bad fallback port, unknown decider
   });
   await assert.rejects(async () => readBootstrapSettings(await load(`${BASE}${cp}.fallback-port = "http"`)), /fallback-port must be a port/);
   assert.equal(readBootstrapSettings(await load(`${BASE}${cp}.fallback-port = "9000"`)).fallbackPort, 9000);
-  await assert.rejects(
-    async () => readBootstrapSettings(await load(`${BASE}pekko.management.cluster.bootstrap.join-decider.class = com.example.Mine`)),
-    /com\.example\.Mine/,
-  );
+  const custom = await load(`${BASE}pekko.management.cluster.bootstrap.join-decider.class = com.example.Mine`);
+  assert.equal(readBootstrapSettings(custom).joinDeciderClass, 'org.apache.pekko.management.cluster.bootstrap.LowestAddressJoinDecider');
+  assert.match(configFindings(custom).map((f) => f.message).join('\n'), /join-decider\.class = "com\.example\.Mine" .* is a JVM class; it is not used/);
   await assert.rejects(async () => readBootstrapSettings(await load(`${BASE}${cp}.http-client.tls-version = SSLv3`)), /tls-version/);
   assert.equal(readBootstrapSettings(await load(`${BASE}${cp}.http-client.tls-version = TLSv1.3`)).httpClientTlsMaxVersion, 'TLSv1.3');
 });

@@ -47,7 +47,8 @@ describe('muster CLI', { concurrency: 3 }, () => {
   });
 
   test('check-config: one-line summary and exit 0', async () => {
-    const d = dir({ 'application.conf': 'muster.system-name = shop\npekko.management.http.port = 8558\n' });
+    // run needs a discovery method for bootstrap (no seed nodes), so check-config does too.
+    const d = dir({ 'application.conf': 'muster.system-name = shop\npekko.management.http.port = 8558\npekko.discovery.method = config\n' });
     try {
       const r = await cli(['check-config', '-Dpekko.remote.artery.canonical.port=2552'], { cwd: d.dir });
       assert.equal(r.code, 0, r.stderr);
@@ -99,7 +100,7 @@ describe('muster CLI', { concurrency: 3 }, () => {
   });
 
   test('check-config: a missing required substitution exits 1 naming the variable', async () => {
-    const d = dir({ 'application.conf': 'pekko.remote.artery.canonical.hostname = ${HOST}\n' });
+    const d = dir({ 'application.conf': 'pekko.remote.artery.canonical.hostname = ${HOST}\npekko.discovery.method = config\n' });
     try {
       const missing = await cli(['check-config'], { cwd: d.dir });
       assert.equal(missing.code, 1);

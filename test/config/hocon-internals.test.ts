@@ -33,6 +33,8 @@ const PINNED: Record<string, string> = {
   'lib/sources/HttpSource.js': '3bf2e1f0927f40cb44a73ce839e072a387dccc46cfee506472a61b62b2f792bc',
   'lib/sources/HttpsSource.js': '7c05bfbab568f140b11cc07a0569fc248c9a91e5839409e838af320516cb52cf',
   'lib/sources/FileSource.js': '9cce299acb2c43880024dc2ec2b36dd6f57611c69022ac6539cb8d3aae0bded8',
+  // Replaced (registered under the same name) by the wrapper's resource-directory lookup.
+  'lib/sources/ModulepathSource.js': '674f17c11f68802294d6f77a6b42a5cb3cb60d90360443f0d25f6299bc349f6f',
   'lib/builders/ConfigBuilder.js': 'fdba1026b281fa015133ad1a2b50f06a2e4c68bd1bde99c250a1c18904289151',
   'lib/builders/ScriptBuilder.js': 'f2068a75ea06389f465e73c476a33129caac9dc7a56193438a22787b0be8febe',
 };
@@ -62,6 +64,8 @@ test('the hooks the wrapper uses have the expected shapes', () => {
   assert.equal(typeof ValueNode.prototype.resolveSubstitutions, 'function');
   assert.equal(typeof parserInternals.ConfigBuilder.prototype.tokenize, 'function');
   assert.equal(typeof parserInternals.SracNode.prototype.onResolve, 'function');
+  assert.equal(typeof parserInternals.IncludeNode.prototype.onResolve, 'function');
+  assert.equal(typeof parserInternals.FileSource.prototype.onLoadFile, 'function');
   assert.equal(typeof utils.query, 'function');
   assert.equal(typeof Node.assign, 'function');
   assert.equal(typeof Node.UNSET, 'symbol');

@@ -8,6 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig, referenceFile } from '../../src/config/load.js';
+import { loadNotes } from '../../src/config/load-notes.js';
+import type { Config } from '../../src/config/types.js';
 import { renderPath, parsePath } from '../../src/config/path.js';
 import { fixtures, oracleRun, tempTree } from './helpers.js';
 import { cases, ENV } from './cases.js';
@@ -104,6 +106,18 @@ before(() => {
 
 after(() => tree?.cleanup());
 
+/**
+ * The tree as Lightbend would have it: Muster's one load-time rewrite of plain Pekko configs
+ * (muster.system-name taken from agreeing seed nodes, see load-notes.ts) is undone.
+ */
+function lightbendView(config: Config): Record<string, unknown> {
+  const tree = config.toJSON();
+  if (loadNotes(config).some((n) => n.kind === 'system-name-from-seed-nodes')) {
+    (tree.muster as Record<string, unknown>)['system-name'] = 'default';
+  }
+  return tree;
+}
+
 function expectOracle(file: string): unknown {
   const o = oracle.get(file);
   assert.ok(o, `oracle produced no result for ${file}`);
@@ -120,7 +134,7 @@ describe('Muster = Lightbend on hand-written cases (with reference.conf)', { ski
         env: ENV,
         withReference: c.reference !== false,
       });
-      assert.deepStrictEqual(config.toJSON(), expectOracle(rootFor.get(`case${i}`)!));
+      assert.deepStrictEqual(lightbendView(config), expectOracle(rootFor.get(`case${i}`)!));
     });
   });
 });
@@ -139,7 +153,7 @@ describe('Muster = Lightbend on every Pekko application fixture over Muster refe
   appFixtures.forEach((f, i) => {
     test(f, async () => {
       const config = await loadConfig({ configFile: path.join(pekkoDir, f), env: ENV });
-      assert.deepStrictEqual(config.toJSON(), expectOracle(rootFor.get(`fixture${i}`)!));
+      assert.deepStrictEqual(lightbendView(config), expectOracle(rootFor.get(`fixture${i}`)!));
     });
   });
 });
