@@ -34,6 +34,7 @@ import { bootstrapRoutes } from './bootstrap/routes.js';
 import { startManagement, type ManagementServer } from './management/server.js';
 import { createManagementClient, loadSecurity } from './management/security.js';
 import type { NamedCheck } from './management/health.js';
+import type { DashboardSources } from './management/dashboard-json.js';
 import { CLUSTER_BOOTSTRAP_ROUTES_CLASS } from './config/settings/management.js';
 
 export interface HealthChecks {
@@ -80,7 +81,29 @@ export interface MusterNode {
   readonly whenTerminated: Promise<ShutdownResult>;
 }
 
-function splitBrainResolver(sbr: SbrSettings | undefined, lease: Lease | undefined): ClusterPlugin[] {
+/** What the /dashboard page reads from bootstrap and the split brain resolver. */
+function dashboardSources(
+  sbr: SbrSettings | undefined,
+  resolver: SplitBrainResolver | undefined,
+  stableMarginMs: number,
+  bootstrapStatus: () => BootstrapStatus | undefined,
+): DashboardSources {
+  return {
+    bootstrapStatus,
+    stableMarginMs,
+    ...(sbr &&
+      resolver && {
+        splitBrainResolver: () => ({
+          strategy: sbr.strategy.name,
+          stableAfterMs: sbr.stableAfterMs,
+          decisions: resolver.decisions,
+          now: systemScheduler.now(),
+        }),
+      }),
+  };
+}
+
+function splitBrainResolver(sbr: SbrSettings | undefined, lease: Lease | undefined): SplitBrainResolver[] {
   if (!sbr) return [];
   if (sbr.strategy.name === 'lease-majority' && !lease) {
     throw new ConfigError(
@@ -127,12 +150,8 @@ export async function start(options: StartOptions = {}): Promise<MusterNode> {
 
   const cs = new CoordinatedShutdown(shutdownSettings, systemScheduler, logger.child({ component: 'coordinated-shutdown' }));
   const csPlugin = new CoordinatedShutdownPlugin(cs, clusterSettings.runCoordinatedShutdownWhenDown);
-  const plugins = [
-    new HeartbeatPlugin(failureDetector),
-    csPlugin,
-    ...splitBrainResolver(downing.sbr, lease),
-    ...(options.plugins ?? []),
-  ];
+  const sbrPlugins = splitBrainResolver(downing.sbr, lease);
+  const plugins = [new HeartbeatPlugin(failureDetector), csPlugin, ...sbrPlugins, ...(options.plugins ?? [])];
   let created: CreatedCluster | undefined;
   let server: ManagementServer | undefined;
   let bootstrap: BootstrapHandle | undefined;
@@ -159,6 +178,7 @@ export async function start(options: StartOptions = {}): Promise<MusterNode> {
         readiness: [...(options.healthChecks?.readiness ?? [])],
         liveness: [...(options.healthChecks?.liveness ?? [])],
       },
+      dashboard: dashboardSources(downing.sbr, sbrPlugins[0], bootstrapSettings.stableMarginMs, () => routeOptions.status?.()),
       routeProviders: bootstrapRoutesOn
         ? [
             {

@@ -16,6 +16,8 @@ import { formatHost } from '../address.js';
 import { silentLogger, type Logger } from '../logging.js';
 import { defaultMetrics, type Metrics } from '../metrics.js';
 import { clusterRoutes } from './cluster-routes.js';
+import { dashboardRoutes } from './dashboard.js';
+import type { DashboardSources } from './dashboard-json.js';
 import type { DomainEventsOptions } from './domain-events.js';
 import { loadConfiguredChecks, type NamedCheck } from './health.js';
 import { healthRoutes } from './health-routes.js';
@@ -57,6 +59,8 @@ export interface StartManagementOptions {
   readonly domainEvents?: DomainEventsOptions;
   /** Directory for relative module paths of configured health checks. */
   readonly baseDir?: string;
+  /** What the /dashboard page shows besides membership (served when settings.dashboard.enabled). */
+  readonly dashboard?: DashboardSources;
 }
 
 export interface ManagementServer {
@@ -199,6 +203,10 @@ export async function startManagement(options: StartManagementOptions): Promise<
     async (scope) => {
       for (const p of mounted) await p.register(scope, context);
       methodRoute(scope, '/metrics', { GET: metricsRoute(metrics, cluster) });
+      if (settings.dashboard.enabled) {
+        const events = mounted.some((p) => p.name === 'cluster-management');
+        dashboardRoutes(scope, { ...(cluster && { cluster }), sources: options.dashboard ?? {}, events });
+      }
     },
     { prefix: http.basePath ? `/${http.basePath}` : '' },
   );
