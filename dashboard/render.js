@@ -113,8 +113,8 @@ export function renderReachability(state) {
       : `<p class="summary bad">${records} unreachable ${records === 1 ? 'observation' : 'observations'} of ${state.unreachable.length} ${state.unreachable.length === 1 ? 'member' : 'members'}.</p>`;
   return (
     summary +
-    `<table class="matrix"><thead><tr><th class="corner">observer ↓ &nbsp;subject →</th>${head}</tr></thead>` +
-    `<tbody>${rows.join('')}</tbody></table>`
+    `<div class="matrix-wrap"><table class="matrix"><thead><tr><th class="corner">observer ↓ &nbsp;subject →</th>${head}</tr></thead>` +
+    `<tbody>${rows.join('')}</tbody></table></div>`
   );
 }
 
@@ -251,7 +251,7 @@ export function applyEvent(known, type, data) {
   const next = { ...known, statuses: { ...known.statuses }, unreachable: [...known.unreachable], roleLeaders: { ...known.roleLeaders } };
   const node = data?.member?.uniqueAddress?.address;
   const who = node ? shortNode(node) : '';
-  if (type in MEMBER_EVENT_TEXT && node) {
+  if (Object.hasOwn(MEMBER_EVENT_TEXT, type) && node) {
     const status = String(data.member.status);
     const before = known.statuses[node];
     // A replayed or already-known status, or one the member has already moved past.
@@ -284,12 +284,13 @@ export function applyEvent(known, type, data) {
     case 'RoleLeaderChanged': {
       const role = String(data?.role ?? '');
       const leader = data?.address ?? null;
-      if ((known.roleLeaders[role] ?? null) === leader) return { known, entry: null };
+      // Every member has its data-center role; its leader is the leader, already logged.
+      if (role.startsWith('dc-') || (known.roleLeaders[role] ?? null) === leader) return { known, entry: null };
       next.roleLeaders[role] = leader;
       return { known: next, entry: { kind: 'info', text: `leader of role ${role} is now ${leader ? shortNode(leader) : 'nobody'}` } };
     }
     case 'ClusterShuttingDown':
-      return { known, entry: { kind: 'bad', text: 'the cluster is shutting down' } };
+      return { known, entry: { kind: 'bad', text: 'this node is shutting down its cluster membership' } };
     default:
       return { known, entry: null };
   }
