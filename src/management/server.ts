@@ -227,9 +227,12 @@ export async function startManagement(options: StartManagementOptions): Promise<
     `Bound Pekko Management (${scheme.toUpperCase()}) endpoint to: ${bindHost}:${boundPort}`,
   );
 
+  const url = baseUri(scheme, bindHost === '0.0.0.0' || bindHost === '::' ? host : bindHost, boundPort, http.basePath);
+  if (settings.dashboard.enabled) logger.info({ dashboard: `${url}/dashboard` }, `Dashboard at ${url}/dashboard`);
+
   let closing: Promise<void> | undefined;
   return {
-    url: baseUri(scheme, bindHost === '0.0.0.0' || bindHost === '::' ? host : bindHost, boundPort, http.basePath),
+    url,
     selfBaseUri,
     boundBaseUri: baseUri(scheme, host, boundPort, http.basePath),
     boundPort,
