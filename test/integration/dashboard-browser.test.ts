@@ -2,7 +2,7 @@
 // it shows a three-node cluster form (3 Up members), shows a member leave after SIGTERM without a
 // reload, says so when the node it talks to is gone and picks it up again once restarted, and
 // with basic auth on it needs the credentials. Skips when no Chromium is installed.
-// MUSTER_UPDATE_SCREENSHOT=1 also writes the screenshot it takes to docs/images/dashboard.png.
+// MUSTER_UPDATE_SCREENSHOT=1 also keeps the screenshots it takes in docs/images/.
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -55,6 +55,20 @@ async function waitInPage(page: Page, what: string, expression: string, timeoutM
   }
 }
 
+/** Takes a full-page screenshot; MUSTER_UPDATE_SCREENSHOT=1 keeps it as docs/images/<name>. */
+async function screenshot(page: Page, name: string): Promise<void> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'muster-dashboard-'));
+  try {
+    const file = path.join(dir, name);
+    await page.screenshot({ path: file, fullPage: true });
+    const png = readFileSync(file);
+    assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'a PNG screenshot');
+    if (process.env.MUSTER_UPDATE_SCREENSHOT) copyFileSync(file, path.join(repoRoot, 'docs', 'images', name));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const memberRows = (status: string) => `document.querySelectorAll('#members tr[data-status="${status}"]').length`;
 const rowCount = `document.querySelectorAll('#members tr[data-member]').length`;
 const logText = `document.getElementById('events').innerText`;
@@ -98,12 +112,7 @@ pekko.cluster.downing-provider-class = "org.apache.pekko.cluster.sbr.SplitBrainR
       assert.match(await first.innerText('#bootstrap'), /phase\s+joined/);
       assert.match(await first.innerText('#sbr'), /keep-majority/);
 
-      const shot = path.join(mkdtempSync(path.join(tmpdir(), 'muster-dashboard-')), 'dashboard.png');
-      await first.screenshot({ path: shot, fullPage: true });
-      const png = readFileSync(shot);
-      assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'a PNG screenshot');
-      if (process.env.MUSTER_UPDATE_SCREENSHOT) copyFileSync(shot, path.join(repoRoot, 'docs', 'images', 'dashboard.png'));
-      rmSync(path.dirname(shot), { recursive: true, force: true });
+      await screenshot(first, 'dashboard.png');
 
       // A second page on node 3, then SIGTERM to node 3: node 1's page shows it leave, with no
       // reload (a marker set in the page survives), and node 3's page says its node is gone.
@@ -129,6 +138,51 @@ pekko.cluster.downing-provider-class = "org.apache.pekko.cluster.sbr.SplitBrainR
       assert.equal(await third.isVisible('#banner'), false);
       await waitInPage(first, 'node 1 sees node 3 back', `${memberRows('Up')} === 3`);
       assert.deepEqual(errors, [], 'no script errors in the page');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('shows a frozen member turn unreachable in the matrix and the split brain resolver down it', async () => {
+    const nodes = await allocateNodes(3);
+    const dir = tempDir();
+    dirs.push(dir);
+    const conf = dir.write(
+      'application.conf',
+      clusterConf({
+        endpoints: nodes,
+        systemName: 'shop',
+        extra: `muster.management.dashboard.enabled = on
+pekko.cluster.roles = ["web"]
+pekko.cluster.downing-provider-class = "org.apache.pekko.cluster.sbr.SplitBrainResolverProvider"
+pekko.cluster.split-brain-resolver.stable-after = 5s`,
+      }),
+    );
+    const procs = nodes.map((n, i) => group.spawn({ node: n, configFile: conf, name: `node${i + 1}` }));
+    await waitForOneCluster(procs, 60_000, group);
+    const b = await openBrowser();
+    const context = await b.newContext({ viewport: { width: 1280, height: 960 } });
+    try {
+      const page = await context.newPage();
+      await page.goto(procs[0]!.url('/dashboard'));
+      await waitInPage(page, '3 Up members', `${memberRows('Up')} === 3`);
+      const frozen = `pekko://shop@${nodes[2]!.host}:${nodes[2]!.remotePort}`;
+      const short3 = `${nodes[2]!.host}:${nodes[2]!.remotePort}`;
+      // SIGSTOP: node 3 stops answering heartbeats without leaving, as in a network partition.
+      procs[2]!.signal('SIGSTOP');
+      const seenBy = (observer: number) =>
+        `document.querySelector('#reachability td.cell.bad[data-subject="${frozen}"][data-observer="pekko://shop@${nodes[observer]!.host}:${nodes[observer]!.remotePort}"]') !== null`;
+      await waitInPage(page, 'node 1 and node 2 see node 3 as unreachable in the matrix', `${seenBy(0)} && ${seenBy(1)}`);
+      assert.equal(await page.locator(`#members tr[data-member="${frozen}"] .t-unreachable`).count(), 1);
+      // The leader's resolver (node 1 has the lowest address) downs the unreachable side.
+      await waitInPage(page, 'the SBR decision', `document.querySelector('#sbr .decisions') !== null`);
+      assert.match(await page.innerText('#sbr .decisions'), new RegExp(`DownUnreachable\\s+${short3.replace(/\./g, '\\.')}`));
+      await screenshot(page, 'dashboard-split.png');
+      await waitInPage(page, 'node 3 removed', `${rowCount} === 2`);
+      const log = await page.evaluate<string>(logText);
+      assert.match(log, new RegExp(`${short3.replace(/\./g, '\\.')} is unreachable`));
+      assert.match(log, new RegExp(`${short3.replace(/\./g, '\\.')} was (downed|removed)`));
+      assert.match(await page.innerText('#reachability'), /Every member sees every other member as reachable/);
     } finally {
       await context.close();
     }
