@@ -84,10 +84,10 @@ export function renderMembers(state) {
     );
   });
   return (
-    '<table class="members"><thead><tr>' +
+    '<div class="table-wrap"><table class="members"><thead><tr>' +
     '<th>member</th><th>status</th><th title="order in which members became Up: lower is older">up-number</th>' +
     '<th>roles</th><th>app-version</th><th>uid</th>' +
-    `</tr></thead><tbody>${rows.join('')}</tbody></table>`
+    `</tr></thead><tbody>${rows.join('')}</tbody></table></div>`
   );
 }
 
@@ -96,15 +96,16 @@ export function renderReachability(state) {
   const nodes = state.members.map((m) => m.node);
   if (nodes.length === 0) return '<p class="empty">No members.</p>';
   const seenUnreachable = new Set(state.unreachable.flatMap((u) => u.observedBy.map((o) => `${o}\n${u.node}`)));
-  const head = nodes.map((n) => `<th class="subject" title="${escapeHtml(n)}">${escapeHtml(shortNode(n))}</th>`).join('');
-  const rows = nodes.map((observer) => {
+  // Columns are numbered after the rows, so the matrix stays narrow for clusters of many members.
+  const head = nodes.map((n, i) => `<th class="subject" title="${escapeHtml(n)}">${i + 1}</th>`).join('');
+  const rows = nodes.map((observer, i) => {
     const cells = nodes.map((subject) => {
       if (observer === subject) return '<td class="cell self" title="itself">·</td>';
       const bad = seenUnreachable.has(`${observer}\n${subject}`);
       const what = `${shortNode(observer)} sees ${shortNode(subject)} as ${bad ? 'unreachable' : 'reachable'}`;
       return `<td class="cell ${bad ? 'bad' : 'ok'}" data-observer="${escapeHtml(observer)}" data-subject="${escapeHtml(subject)}" title="${escapeHtml(what)}">${bad ? '✕' : '✓'}</td>`;
     });
-    return `<tr><th class="observer" title="${escapeHtml(observer)}">${escapeHtml(shortNode(observer))}</th>${cells.join('')}</tr>`;
+    return `<tr><th class="observer" title="${escapeHtml(observer)}"><span class="idx">${i + 1}</span>${escapeHtml(shortNode(observer))}</th>${cells.join('')}</tr>`;
   });
   const records = state.unreachable.reduce((n, u) => n + u.observedBy.length, 0);
   const summary =
@@ -113,7 +114,7 @@ export function renderReachability(state) {
       : `<p class="summary bad">${records} unreachable ${records === 1 ? 'observation' : 'observations'} of ${state.unreachable.length} ${state.unreachable.length === 1 ? 'member' : 'members'}.</p>`;
   return (
     summary +
-    `<div class="matrix-wrap"><table class="matrix"><thead><tr><th class="corner">observer ↓ &nbsp;subject →</th>${head}</tr></thead>` +
+    `<div class="matrix-wrap"><table class="matrix"><thead><tr><th class="corner">observer ↓ · subject →</th>${head}</tr></thead>` +
     `<tbody>${rows.join('')}</tbody></table></div>`
   );
 }
@@ -161,15 +162,12 @@ export function renderBootstrap(bootstrap, sinceMs = 0) {
       b.probes
         .map((p) => {
           const answer = p.lastAnswerAgoMs === undefined ? '<span class="dim">never</span>' : `${escapeHtml(formatDuration(p.lastAnswerAgoMs + sinceMs))} ago`;
-          const problem = p.ignoredBecause
-            ? `<div class="bad-text">ignored: ${escapeHtml(p.ignoredBecause)}</div>`
-            : p.lastError
-              ? `<div class="bad-text">${escapeHtml(p.lastError)}</div>`
-              : '';
+          const problem = p.ignoredBecause ? `ignored: ${p.ignoredBecause}` : p.lastError;
           return (
-            `<tr><td class="mono">${escapeHtml(p.contactPoint)}</td><td>${answer}${problem}</td>` +
+            `<tr${problem ? ' class="has-problem"' : ''}><td class="mono">${escapeHtml(p.contactPoint)}</td><td>${answer}</td>` +
             `<td class="mono">${p.selfNode ? escapeHtml(shortNode(p.selfNode)) : '<span class="dim">–</span>'}</td>` +
-            `<td class="num">${p.seedNodes.length}</td></tr>`
+            `<td class="num">${p.seedNodes.length}</td></tr>` +
+            (problem ? `<tr class="problem"><td colspan="4" class="bad-text">${escapeHtml(problem)}</td></tr>` : '')
           );
         })
         .join('') +

@@ -105,7 +105,7 @@ test('bootstrap: phase, why not joined, contact points, probes and a stable-marg
   assert.match(t, /Lookup\(shop,None,Some\(tcp\)\) via kubernetes-api/);
   assert.match(t, /last lookup 2 targets, 1\.9 s ago/);
   assert.match(t, /stable-margin stable for 2\.5 s; 2\.5 s left of 5\.0 s/);
-  assert.match(t, /10\.0\.0\.2:7626 never connect ECONNREFUSED/);
+  assert.match(t, /10\.0\.0\.2:7626 never – 0 connect ECONNREFUSED/);
   assert.deepEqual(stableMarginCountdown(b, 0), { stableForMs: 1000, marginMs: 5000, remainingMs: 4000 });
   assert.deepEqual(stableMarginCountdown(b, 9000), { stableForMs: 10_000, marginMs: 5000, remainingMs: 0 });
   assert.equal(stableMarginCountdown({ ...b, phase: 'joined' }), undefined);
