@@ -1,7 +1,8 @@
 // The /dashboard page in a real headless Chromium against real node processes on loopback:
 // it shows a three-node cluster form (3 Up members), shows a member leave after SIGTERM without a
-// reload, says so when the node it talks to is gone and picks it up again once restarted, and
-// with basic auth on it needs the credentials. Skips when no Chromium is installed.
+// reload, says so when the node it talks to is gone and picks it up again once restarted, shows
+// a frozen member as unreachable in the matrix and the split brain resolver's decision to down
+// it, and with basic auth on it needs the credentials. Skips when no Chromium is installed.
 // MUSTER_UPDATE_SCREENSHOT=1 also keeps the screenshots it takes in docs/images/.
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -174,10 +175,10 @@ pekko.cluster.split-brain-resolver.stable-after = 5s`,
         `document.querySelector('#reachability td.cell.bad[data-subject="${frozen}"][data-observer="pekko://shop@${nodes[observer]!.host}:${nodes[observer]!.remotePort}"]') !== null`;
       await waitInPage(page, 'node 1 and node 2 see node 3 as unreachable in the matrix', `${seenBy(0)} && ${seenBy(1)}`);
       assert.equal(await page.locator(`#members tr[data-member="${frozen}"] .t-unreachable`).count(), 1);
+      await screenshot(page, 'dashboard-split.png');
       // The leader's resolver (node 1 has the lowest address) downs the unreachable side.
       await waitInPage(page, 'the SBR decision', `document.querySelector('#sbr .decisions') !== null`);
       assert.match(await page.innerText('#sbr .decisions'), new RegExp(`DownUnreachable\\s+${short3.replace(/\./g, '\\.')}`));
-      await screenshot(page, 'dashboard-split.png');
       await waitInPage(page, 'node 3 removed', `${rowCount} === 2`);
       const log = await page.evaluate<string>(logText);
       assert.match(log, new RegExp(`${short3.replace(/\./g, '\\.')} is unreachable`));
