@@ -103,7 +103,7 @@ function onLost(detail) {
   lostDetail = detail;
   draw();
   clearTimeout(retryTimer);
-  retryTimer = setTimeout(refresh, RETRY_MS[Math.min(retries++, RETRY_MS.length - 1)]);
+  retryTimer = window.setTimeout(refresh, RETRY_MS[Math.min(retries++, RETRY_MS.length - 1)]);
 }
 
 function refresh() {
@@ -123,7 +123,7 @@ function refresh() {
 
 function scheduleRefresh() {
   clearTimeout(refreshTimer);
-  refreshTimer = setTimeout(refresh, 100);
+  refreshTimer = window.setTimeout(refresh, 100);
 }
 
 function onEvent(type, raw) {
