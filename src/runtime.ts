@@ -151,7 +151,12 @@ export async function start(options: StartOptions = {}): Promise<MusterNode> {
   const cs = new CoordinatedShutdown(shutdownSettings, systemScheduler, logger.child({ component: 'coordinated-shutdown' }));
   const csPlugin = new CoordinatedShutdownPlugin(cs, clusterSettings.runCoordinatedShutdownWhenDown);
   const sbrPlugins = splitBrainResolver(downing.sbr, lease);
-  const plugins = [new HeartbeatPlugin(failureDetector), csPlugin, ...sbrPlugins, ...(options.plugins ?? [])];
+  const plugins = [
+    new HeartbeatPlugin(failureDetector),
+    csPlugin,
+    ...sbrPlugins,
+    ...(options.plugins ?? []),
+  ];
   let created: CreatedCluster | undefined;
   let server: ManagementServer | undefined;
   let bootstrap: BootstrapHandle | undefined;
