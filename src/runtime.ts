@@ -36,6 +36,7 @@ import { startManagement, type ManagementServer } from './management/server.js';
 import { createManagementClient, loadSecurity, type LoadedSecurity } from './management/security.js';
 import type { NamedCheck } from './management/health.js';
 import type { Registrations, ResolvedManagement } from './management/configured.js';
+import type { DashboardSources } from './management/dashboard-json.js';
 import { applicationDir, logFindings, preflight } from './preflight.js';
 import { CLUSTER_BOOTSTRAP_ROUTES_CLASS, managementSettingsFromConfig, type ManagementSettings } from './management/settings.js';
 
@@ -89,7 +90,29 @@ export interface MusterNode {
   readonly whenTerminated: Promise<ShutdownResult>;
 }
 
-function splitBrainResolver(sbr: SbrSettings | undefined, lease: Lease | undefined): ClusterPlugin[] {
+/** What the /dashboard page reads from bootstrap and the split brain resolver. */
+function dashboardSources(
+  sbr: SbrSettings | undefined,
+  resolver: SplitBrainResolver | undefined,
+  stableMarginMs: number,
+  bootstrapStatus: () => BootstrapStatus | undefined,
+): DashboardSources {
+  return {
+    bootstrapStatus,
+    stableMarginMs,
+    ...(sbr &&
+      resolver && {
+        splitBrainResolver: () => ({
+          strategy: sbr.strategy.name,
+          stableAfterMs: sbr.stableAfterMs,
+          decisions: resolver.decisions,
+          now: systemScheduler.now(),
+        }),
+      }),
+  };
+}
+
+function splitBrainResolver(sbr: SbrSettings | undefined, lease: Lease | undefined): SplitBrainResolver[] {
   if (!sbr) return [];
   if (sbr.strategy.name === 'lease-majority' && !lease) {
     throw new ConfigError(
@@ -127,7 +150,8 @@ export async function start(options: StartOptions = {}): Promise<MusterNode> {
   const { discoveryRegistry, discovery } = selectDiscovery(config, settings.bootstrap, metrics, logger);
   const lease = options.lease ?? (await leaseFromConfig(config, settings, logger));
   const { cs, csPlugin } = createCoordinatedShutdown(settings, logger);
-  const plugins = clusterPlugins(settings, csPlugin, lease, options.plugins);
+  const resolvers = splitBrainResolver(settings.downing.sbr, lease);
+  const plugins = clusterPlugins(settings, csPlugin, resolvers, options.plugins);
 
   let created: CreatedCluster | undefined;
   let mgmt: ManagementServer | undefined;
@@ -135,7 +159,8 @@ export async function start(options: StartOptions = {}): Promise<MusterNode> {
   try {
     created = await startCluster(config, settings, plugins, logger);
     const routes = bootstrapRouteOptions(created.node, logger);
-    mgmt = await startManagementServer(settings, created.node, routes, metrics, options, logger);
+    const dashboard = dashboardSources(settings.downing.sbr, resolvers[0], settings.bootstrap.stableMarginMs, () => routes.status?.());
+    mgmt = await startManagementServer(settings, created.node, routes, dashboard, metrics, options, logger);
     bootstrap = startClusterBootstrap(settings, created.node, mgmt, discovery, metrics, cs, logger);
     routes.status = () => bootstrap.status();
   } catch (err) {
@@ -223,10 +248,10 @@ function createCoordinatedShutdown(settings: NodeSettings, logger: Logger): { cs
 function clusterPlugins(
   settings: NodeSettings,
   csPlugin: CoordinatedShutdownPlugin,
-  lease: Lease | undefined,
+  resolvers: readonly SplitBrainResolver[],
   extra: readonly ClusterPlugin[] = [],
 ): ClusterPlugin[] {
-  return [new HeartbeatPlugin(settings.failureDetector), csPlugin, ...splitBrainResolver(settings.downing.sbr, lease), ...extra];
+  return [new HeartbeatPlugin(settings.failureDetector), csPlugin, ...resolvers, ...extra];
 }
 
 /** Transport and cluster: binds the cluster port and starts the membership node with its plugins. */
@@ -247,6 +272,7 @@ function startManagementServer(
   settings: NodeSettings,
   cluster: ClusterApi,
   routes: BootstrapRoutesOptions,
+  dashboard: DashboardSources,
   metrics: Metrics,
   options: StartOptions,
   logger: Logger,
@@ -264,6 +290,7 @@ function startManagementServer(
       readiness: [...(options.healthChecks?.readiness ?? [])],
       liveness: [...(options.healthChecks?.liveness ?? [])],
     },
+    dashboard,
     routeProviders: [
       ...settings.configured.routeProviders,
       ...(bootstrapRoutesOn

@@ -103,5 +103,8 @@ if (!stopping) {
     console.log(`  http://${h}:7626/cluster/members   http://${h}:7626/ready   http://${h}:7626/bootstrap/status`);
   }
   console.log(`  http://${hosts[0]}:7626/metrics   http://${hosts[0]}:7626/cluster/domain-events (SSE)\n`);
+  console.log('Dashboards (live, in a browser):');
+  for (const h of hosts) console.log(`  http://${h}:7626/dashboard`);
+  console.log('');
   console.log('Press Ctrl-C to make every node leave gracefully.');
 }

@@ -27,6 +27,7 @@ export const CHECKED_KEYS: ReadonlyArray<readonly [string, Kind]> = [
   ['muster.management.https.ca-file', 'string'],
   ['muster.management.basic-auth.username', 'string'],
   ['muster.management.basic-auth.password-file', 'string'],
+  ['muster.management.dashboard.enabled', 'boolean'],
   ['muster.bootstrap.deadline', 'duration-or-off'],
   ['muster.hocon.allow-url-includes', 'boolean'],
   ['muster.log.format', 'string'],

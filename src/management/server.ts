@@ -16,6 +16,8 @@ import { formatHost } from '../address.js';
 import { silentLogger, type Logger } from '../logging.js';
 import { defaultMetrics, type Metrics } from '../metrics.js';
 import { clusterRoutes } from './cluster-routes.js';
+import { dashboardRoutes } from './dashboard.js';
+import type { DashboardSources } from './dashboard-json.js';
 import type { DomainEventsOptions } from './domain-events.js';
 import { loadConfiguredChecks, type CheckContext, type NamedCheck } from './health.js';
 import { healthRoutes } from './health-routes.js';
@@ -59,6 +61,8 @@ export interface StartManagementOptions {
   readonly baseDir?: string;
   /** The configured checks, already resolved (configured.ts); otherwise loaded here from settings. */
   readonly configuredChecks?: (ctx: CheckContext) => { startup: NamedCheck[]; readiness: NamedCheck[]; liveness: NamedCheck[] };
+  /** What the /dashboard page shows besides membership (served when settings.dashboard.enabled). */
+  readonly dashboard?: DashboardSources;
 }
 
 export interface ManagementServer {
@@ -206,6 +210,10 @@ export async function startManagement(options: StartManagementOptions): Promise<
     async (scope) => {
       for (const p of mounted) await p.register(scope, context);
       methodRoute(scope, '/metrics', { GET: metricsRoute(metrics, cluster) });
+      if (settings.dashboard.enabled) {
+        const events = mounted.some((p) => p.name === 'cluster-management');
+        dashboardRoutes(scope, { ...(cluster && { cluster }), sources: options.dashboard ?? {}, events });
+      }
     },
     { prefix: http.basePath ? `/${http.basePath}` : '' },
   );
@@ -226,9 +234,12 @@ export async function startManagement(options: StartManagementOptions): Promise<
     `Bound Pekko Management (${scheme.toUpperCase()}) endpoint to: ${bindHost}:${boundPort}`,
   );
 
+  const url = baseUri(scheme, bindHost === '0.0.0.0' || bindHost === '::' ? host : bindHost, boundPort, http.basePath);
+  if (settings.dashboard.enabled) logger.info({ dashboard: `${url}/dashboard` }, `Dashboard at ${url}/dashboard`);
+
   let closing: Promise<void> | undefined;
   return {
-    url: baseUri(scheme, bindHost === '0.0.0.0' || bindHost === '::' ? host : bindHost, boundPort, http.basePath),
+    url,
     selfBaseUri,
     boundBaseUri: baseUri(scheme, host, boundPort, http.basePath),
     boundPort,

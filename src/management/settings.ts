@@ -55,11 +55,17 @@ export interface ManagementSecuritySettings {
   };
 }
 
+export interface DashboardSettings {
+  /** Serve the read-only /dashboard page (muster.management.dashboard.enabled). */
+  readonly enabled: boolean;
+}
+
 export interface ManagementSettings {
   readonly http: ManagementHttpSettings;
   readonly healthChecks: HealthCheckSettings;
   readonly clusterHealthCheck: ClusterHealthCheckSettings;
   readonly security: ManagementSecuritySettings;
+  readonly dashboard: DashboardSettings;
 }
 
 export const HEALTH_CHECK_ROUTES_CLASS = 'org.apache.pekko.management.HealthCheckRoutes';
@@ -97,6 +103,7 @@ export const DEFAULT_MANAGEMENT_SETTINGS: ManagementSettings = {
     https: { enabled: false, certFile: '', keyFile: '', caFile: '' },
     basicAuth: { username: '', passwordFile: '' },
   },
+  dashboard: { enabled: false },
 };
 
 const HTTP = 'pekko.management.http';
@@ -150,7 +157,10 @@ export function managementSettingsFromConfig(config: Config): ManagementSettings
     },
   };
   validateSecurity(security);
-  return { http, healthChecks, clusterHealthCheck, security };
+  const dashboard: DashboardSettings = {
+    enabled: config.has(`${M}.dashboard.enabled`) ? config.getBoolean(`${M}.dashboard.enabled`) : d.dashboard.enabled,
+  };
+  return { http, healthChecks, clusterHealthCheck, security, dashboard };
 }
 
 /** Checks that the files a switched-on feature needs are named. */

@@ -77,6 +77,9 @@ describe('npm start (examples/local/launch.mjs)', () => {
     for (const host of HOSTS) {
       assert.match(stdout, new RegExp(`pekko://local-cluster@${host.replace(/\./g, '\\.')}:17355 {2}Up`));
       assert.ok(stdout.includes(`http://${host}:7626/ready`));
+      // The example turns the dashboard on and prints each node's page.
+      assert.ok(stdout.includes(`http://${host}:7626/dashboard\n`), `dashboard URL of ${host} printed`);
+      assert.equal((await httpGet(`http://${host}:7626/dashboard`)).status, 200, `${host} serves /dashboard`);
     }
     const views: MembersJson[] = [];
     for (const host of HOSTS) {

@@ -12,6 +12,7 @@ export interface HttpPatch {
   readonly healthChecks?: Partial<ManagementSettings['healthChecks']>;
   readonly security?: ManagementSettings['security'];
   readonly readyStates?: ManagementSettings['clusterHealthCheck']['readyStates'];
+  readonly dashboard?: ManagementSettings['dashboard'];
 }
 
 export function testSettings(patch: HttpPatch = {}): ManagementSettings {
@@ -21,6 +22,7 @@ export function testSettings(patch: HttpPatch = {}): ManagementSettings {
     healthChecks: { ...d.healthChecks, ...patch.healthChecks },
     clusterHealthCheck: { readyStates: patch.readyStates ?? d.clusterHealthCheck.readyStates },
     security: patch.security ?? d.security,
+    dashboard: patch.dashboard ?? d.dashboard,
   };
 }
 
