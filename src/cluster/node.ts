@@ -434,6 +434,7 @@ export class ClusterNode implements ClusterApi {
         addresses.push(m.from.address);
         break;
       case 'Quarantined':
+      case 'SingletonHandOver':
         addresses.push(m.from.address, m.to.address);
         break;
       case 'PrepareForShutdown':
@@ -446,7 +447,8 @@ export class ClusterNode implements ClusterApi {
     switch (m.type) {
       case 'Heartbeat':
       case 'HeartbeatRsp':
-      case 'Quarantined': {
+      case 'Quarantined':
+      case 'SingletonHandOver': {
         const h = this.pluginHandlers.get(m.type);
         if (h) h(m as never);
         else this.drop('unhandled', m);
