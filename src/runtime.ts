@@ -12,6 +12,8 @@ import { DOWNING_PROVIDER_KEY, SBR_STRATEGY_KEY, type JoinConfig } from './clust
 import type { Lease } from './cluster/sbr/lease.js';
 import { sbrLeaseFromConfig } from './cluster/sbr/lease-factory.js';
 import { SplitBrainResolver } from './cluster/sbr/resolver.js';
+import { SingletonManager, withSingletons, type SingletonApi } from './cluster/singleton/manager.js';
+import { readSingletonSettings } from './cluster/singleton/settings.js';
 import { systemScheduler } from './clock.js';
 import { loadConfig, type LoadOptions } from './config/load.js';
 import { readBootstrapSettings } from './config/settings/bootstrap.js';
@@ -35,6 +37,14 @@ import { startManagement, type ManagementServer } from './management/server.js';
 import { createManagementClient, loadSecurity } from './management/security.js';
 import type { NamedCheck } from './management/health.js';
 import { CLUSTER_BOOTSTRAP_ROUTES_CLASS } from './config/settings/management.js';
+import {
+  appVersionFromRevision,
+  createRollingUpdateApi,
+  PodDeletionCostAnnotator,
+  readRollingUpdateSettings,
+  resolveNamespace,
+  type RollingUpdateApi,
+} from './rollingupdate/index.js';
 
 export interface HealthChecks {
   readonly startup?: readonly NamedCheck[];
@@ -66,8 +76,8 @@ export interface StartOptions extends LoadOptions {
 /** A running Muster node. */
 export interface MusterNode {
   readonly config: Config;
-  /** Membership: state snapshots, events, join/leave/down. */
-  readonly cluster: ClusterApi;
+  /** Membership: state snapshots, events, join/leave/down, and cluster singletons. */
+  readonly cluster: ClusterApi & SingletonApi;
   readonly selfAddress: Address;
   /** The management server's base URI (as bound) and the one this node advertises. */
   readonly managementUrl: string;
@@ -110,6 +120,7 @@ export async function start(options: StartOptions = {}): Promise<MusterNode> {
   const bootstrapSettings = readBootstrapSettings(config);
   const downing = readDowningSettings(config, remote.systemName);
   const shutdownSettings = readCoordinatedShutdownSettings(config);
+  const rollingUpdate = readRollingUpdateSettings(config);
   const security = loadSecurity(management.security);
   const bootstrapRoutesOn = management.http.routes.some((r) => r.className === CLUSTER_BOOTSTRAP_ROUTES_CLASS);
   const discoveryRegistry = new DiscoveryRegistry(config, { logger: logger.child({ component: 'discovery' }) });
@@ -127,12 +138,28 @@ export async function start(options: StartOptions = {}): Promise<MusterNode> {
 
   const cs = new CoordinatedShutdown(shutdownSettings, systemScheduler, logger.child({ component: 'coordinated-shutdown' }));
   const csPlugin = new CoordinatedShutdownPlugin(cs, clusterSettings.runCoordinatedShutdownWhenDown);
+  const singletons = new SingletonManager(readSingletonSettings(config, downing.downRemovalMarginMs));
   const plugins = [
     new HeartbeatPlugin(failureDetector),
     csPlugin,
+    singletons,
     ...splitBrainResolver(downing.sbr, lease),
     ...(options.plugins ?? []),
   ];
+  // Pekko's rolling-update module: one API client for the revision and the annotations.
+  let rollingUpdateApi: RollingUpdateApi | undefined;
+  const rollingLog = logger.child({ component: 'rolling-update' });
+  if (rollingUpdate.podDeletionCost || rollingUpdate.appVersionFromRevision) {
+    try {
+      rollingUpdateApi = createRollingUpdateApi(rollingUpdate, resolveNamespace(rollingUpdate));
+    } catch (err) {
+      rollingLog.error({ err }, `Unable to set up the Kubernetes API client of the rolling-update module (CA ${rollingUpdate.apiCaPath})`);
+    }
+  }
+  const clusterSettingsUsed =
+    rollingUpdate.appVersionFromRevision && rollingUpdateApi
+      ? { ...clusterSettings, appVersion: await appVersionFromRevision(rollingUpdateApi, rollingUpdate.podName, clusterSettings.appVersion, rollingLog) }
+      : clusterSettings;
   let created: CreatedCluster | undefined;
   let server: ManagementServer | undefined;
   let bootstrap: BootstrapHandle | undefined;
@@ -143,7 +170,7 @@ export async function start(options: StartOptions = {}): Promise<MusterNode> {
   };
   try {
     created = await createCluster(
-      { remote, cluster: clusterSettings },
+      { remote, cluster: clusterSettingsUsed },
       { logger, plugins, joinConfig: joinConfigOf(config, downing.sbr) },
     );
     const node = created.node;
@@ -202,6 +229,7 @@ export async function start(options: StartOptions = {}): Promise<MusterNode> {
       cs.addTask('before-service-unbind', 'close-prober', () => prober.close?.());
     }
   } catch (err) {
+    rollingUpdateApi?.close();
     await server?.close();
     await created?.stop();
     await discoveryRegistry.close();
@@ -214,6 +242,42 @@ export async function start(options: StartOptions = {}): Promise<MusterNode> {
   collectNodeMetrics(metrics, node, () => boot.status().phase);
   cs.addTask('before-service-unbind', 'stop-bootstrap', () => boot.stop());
   addClusterShutdownTasks(cs, node, csPlugin.hooks());
+  if (rollingUpdate.podDeletionCost && rollingUpdateApi) {
+    if (rollingUpdate.podName === '') {
+      rollingLog.warn(
+        'No configuration found to extract the pod name from. Be sure to provide the pod name with `pekko.rollingupdate.kubernetes.pod-name` or by setting ENV variable `KUBERNETES_POD_NAME`.',
+      );
+    } else {
+      const annotator = new PodDeletionCostAnnotator({
+        cluster: node,
+        api: rollingUpdateApi,
+        podName: rollingUpdate.podName,
+        annotatedPodsNr: rollingUpdate.annotatedPodsNr,
+        retryDelayMs: rollingUpdate.retryDelayMs,
+        scheduler: systemScheduler,
+        logger: rollingLog,
+      });
+      annotator.start();
+      cs.addTask('cluster-shutdown', 'stop-pod-deletion-cost', () => annotator.stop());
+    }
+  }
+  const ruApi = rollingUpdateApi;
+  if (ruApi) cs.addTask('before-actor-system-terminate', 'close-rolling-update-client', () => ruApi.close());
+  // A leaving node hands its singletons over once it is Exiting; its exit waits for their stop
+  // (bounded by the phase timeout), so the successor never starts before the old one stopped.
+  cs.addTask('cluster-exiting', 'singleton-exiting', async () => {
+    await new Promise<void>((resolve) => {
+      const done = () => ['Exiting', 'Down', 'Removed'].includes(node.state().self.status);
+      if (done()) return resolve();
+      const unsubscribe = node.subscribe(() => {
+        if (done()) {
+          unsubscribe();
+          resolve();
+        }
+      });
+    });
+    await singletons.stopAll();
+  });
   cs.addTask('cluster-shutdown', 'stop-cluster', () => created!.stop());
   // Management keeps answering (/ready turns 500 while leaving) until the cluster part is done.
   cs.addTask('before-actor-system-terminate', 'stop-management', () => mgmt.close());
@@ -248,7 +312,7 @@ export async function start(options: StartOptions = {}): Promise<MusterNode> {
   );
   return {
     config,
-    cluster: node,
+    cluster: withSingletons(node, singletons),
     selfAddress: node.selfAddress,
     managementUrl: mgmt.url,
     selfBaseUri: mgmt.selfBaseUri,

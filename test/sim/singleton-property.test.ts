@@ -8,21 +8,24 @@ import { uniqueAddressKey } from '../../src/address.js';
 import { simAddress } from './cluster-sim.js';
 import { createSingletonSim, singletonTrial } from './singleton-sim.js';
 
-const SEEDS = Number(process.env.SINGLETON_SEEDS ?? 40);
+const SEEDS = Number(process.env.SINGLETON_SEEDS ?? 25);
 
 test(`randomized faults (${SEEDS} seeds): never two instances in one cluster; one instance once the cluster settles`, async () => {
   let overlapsAcrossClusters = 0;
   let starts = 0;
+  const membership: number[] = [];
   for (let seed = 1; seed <= SEEDS; seed++) {
     const r = await singletonTrial(seed);
     assert.deepEqual(r.violations, [], `seed ${seed}:\n${r.log.join('\n')}`);
     overlapsAcrossClusters += r.overlaps.length;
     starts += r.starts;
+    // Membership defects belong to the membership property tests; noted here, not judged.
+    if (r.membershipViolations.length > 0) membership.push(seed);
     if (r.liveAtEnd > 0) assert.equal(r.runningAtEnd, 1, `seed ${seed}: ${r.runningAtEnd} instances among ${r.liveAtEnd} live nodes\n${r.log.join('\n')}`);
   }
   // Instances on both sides of a partition that the SBR resolved are possible only until the
   // downed side notices; the margin makes even that rare. Reported, not a failure.
-  console.log(`singleton property: ${SEEDS} seeds, ${starts} instance starts, ${overlapsAcrossClusters} overlaps across clusters`);
+  console.log(`singleton property: ${SEEDS} seeds, ${starts} instance starts, ${overlapsAcrossClusters} overlaps across clusters; seeds with membership violations: [${membership.join(', ')}]`);
   assert.ok(starts > SEEDS, 'the faults made the singleton move');
 });
 

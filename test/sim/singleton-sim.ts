@@ -122,7 +122,10 @@ export function createSingletonSim(seed: number, maxStopMs = 2000): SingletonSim
 
 export interface TrialResult {
   readonly seed: number;
+  /** Singleton safety violations. */
   readonly violations: string[];
+  /** Membership violations the simulator itself records (status moving backwards). */
+  readonly membershipViolations: string[];
   readonly overlaps: string[];
   readonly starts: number;
   readonly log: string[];
@@ -180,7 +183,8 @@ export async function singletonTrial(seed: number): Promise<TrialResult> {
   const live = sim.alive().filter((n) => n.node.nodePhase === 'initialized' && n.node.state().self.status === 'Up');
   return {
     seed,
-    violations: [...s.violations, ...sim.violations],
+    violations: s.violations,
+    membershipViolations: sim.violations,
     overlaps: s.overlaps,
     starts: s.records.length,
     log,

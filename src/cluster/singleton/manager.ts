@@ -12,6 +12,7 @@
 // (different views) never answer each other, so they never both start.
 import { uniqueAddressEquals, uniqueAddressKey, type UniqueAddress } from '../../address.js';
 import type { Cancellable } from '../../clock.js';
+import type { ClusterApi } from '../api.js';
 import type { ClusterPlugin, ClusterPluginContext, PluginMessage } from '../plugin.js';
 import type { SingletonHandOverKind } from '../protocol.js';
 import { olderInScope, shouldHold, singletonCandidates, type SingletonScope } from './oldest.js';
@@ -272,4 +273,20 @@ export class SingletonManager implements ClusterPlugin, SingletonApi {
     const ctx = this.ctx!;
     ctx.send(to.address, { type: 'SingletonHandOver', from: ctx.self, to, name, kind });
   }
+}
+
+/** The ClusterApi with `singleton()` added, as the runtime hands it to applications. */
+export function withSingletons(cluster: ClusterApi, singletons: SingletonApi): ClusterApi & SingletonApi {
+  return {
+    selfAddress: cluster.selfAddress,
+    selfUniqueAddress: cluster.selfUniqueAddress,
+    state: () => cluster.state(),
+    join: (a) => cluster.join(a),
+    joinSeedNodes: (seeds) => cluster.joinSeedNodes(seeds),
+    leave: (a) => cluster.leave(a),
+    down: (a) => cluster.down(a),
+    prepareForFullClusterShutdown: () => cluster.prepareForFullClusterShutdown(),
+    subscribe: (listener, options) => cluster.subscribe(listener, options),
+    singleton: (name, options) => singletons.singleton(name, options),
+  };
 }
