@@ -149,7 +149,13 @@ export async function start(options: StartOptions = {}): Promise<MusterNode> {
   // Pekko's rolling-update module: one API client for the revision and the annotations.
   let rollingUpdateApi: RollingUpdateApi | undefined;
   const rollingLog = logger.child({ component: 'rolling-update' });
-  if (rollingUpdate.podDeletionCost || rollingUpdate.appVersionFromRevision) {
+  const annotate = rollingUpdate.podDeletionCost && rollingUpdate.podName !== '';
+  if (rollingUpdate.podDeletionCost && !annotate) {
+    rollingLog.warn(
+      'No configuration found to extract the pod name from. Be sure to provide the pod name with `pekko.rollingupdate.kubernetes.pod-name` or by setting ENV variable `KUBERNETES_POD_NAME`.',
+    );
+  }
+  if (annotate || rollingUpdate.appVersionFromRevision) {
     try {
       rollingUpdateApi = createRollingUpdateApi(rollingUpdate, resolveNamespace(rollingUpdate));
     } catch (err) {
@@ -242,24 +248,18 @@ export async function start(options: StartOptions = {}): Promise<MusterNode> {
   collectNodeMetrics(metrics, node, () => boot.status().phase);
   cs.addTask('before-service-unbind', 'stop-bootstrap', () => boot.stop());
   addClusterShutdownTasks(cs, node, csPlugin.hooks());
-  if (rollingUpdate.podDeletionCost && rollingUpdateApi) {
-    if (rollingUpdate.podName === '') {
-      rollingLog.warn(
-        'No configuration found to extract the pod name from. Be sure to provide the pod name with `pekko.rollingupdate.kubernetes.pod-name` or by setting ENV variable `KUBERNETES_POD_NAME`.',
-      );
-    } else {
-      const annotator = new PodDeletionCostAnnotator({
-        cluster: node,
-        api: rollingUpdateApi,
-        podName: rollingUpdate.podName,
-        annotatedPodsNr: rollingUpdate.annotatedPodsNr,
-        retryDelayMs: rollingUpdate.retryDelayMs,
-        scheduler: systemScheduler,
-        logger: rollingLog,
-      });
-      annotator.start();
-      cs.addTask('cluster-shutdown', 'stop-pod-deletion-cost', () => annotator.stop());
-    }
+  if (annotate && rollingUpdateApi) {
+    const annotator = new PodDeletionCostAnnotator({
+      cluster: node,
+      api: rollingUpdateApi,
+      podName: rollingUpdate.podName,
+      annotatedPodsNr: rollingUpdate.annotatedPodsNr,
+      retryDelayMs: rollingUpdate.retryDelayMs,
+      scheduler: systemScheduler,
+      logger: rollingLog,
+    });
+    annotator.start();
+    cs.addTask('cluster-shutdown', 'stop-pod-deletion-cost', () => annotator.stop());
   }
   const ruApi = rollingUpdateApi;
   if (ruApi) cs.addTask('before-actor-system-terminate', 'close-rolling-update-client', () => ruApi.close());
