@@ -12,7 +12,7 @@ import { DOWNING_PROVIDER_KEY, SBR_STRATEGY_KEY, type JoinConfig } from './clust
 import type { Lease } from './cluster/sbr/lease.js';
 import { sbrLeaseFromConfig } from './cluster/sbr/lease-factory.js';
 import { SplitBrainResolver } from './cluster/sbr/resolver.js';
-import { SingletonManager, withSingletons, type SingletonApi } from './cluster/singleton/manager.js';
+import { addSingletonShutdownTask, SingletonManager, withSingletons, type SingletonApi } from './cluster/singleton/manager.js';
 import { readSingletonSettings } from './cluster/singleton/settings.js';
 import { systemScheduler } from './clock.js';
 import { loadConfig, type LoadOptions } from './config/load.js';
@@ -263,21 +263,7 @@ export async function start(options: StartOptions = {}): Promise<MusterNode> {
   }
   const ruApi = rollingUpdateApi;
   if (ruApi) cs.addTask('before-actor-system-terminate', 'close-rolling-update-client', () => ruApi.close());
-  // A leaving node hands its singletons over once it is Exiting; its exit waits for their stop
-  // (bounded by the phase timeout), so the successor never starts before the old one stopped.
-  cs.addTask('cluster-exiting', 'singleton-exiting', async () => {
-    await new Promise<void>((resolve) => {
-      const done = () => ['Exiting', 'Down', 'Removed'].includes(node.state().self.status);
-      if (done()) return resolve();
-      const unsubscribe = node.subscribe(() => {
-        if (done()) {
-          unsubscribe();
-          resolve();
-        }
-      });
-    });
-    await singletons.stopAll();
-  });
+  addSingletonShutdownTask(cs, node, singletons);
   cs.addTask('cluster-shutdown', 'stop-cluster', () => created!.stop());
   // Management keeps answering (/ready turns 500 while leaving) until the cluster part is done.
   cs.addTask('before-actor-system-terminate', 'stop-management', () => mgmt.close());

@@ -13,6 +13,7 @@
 import { uniqueAddressEquals, uniqueAddressKey, type UniqueAddress } from '../../address.js';
 import type { Cancellable } from '../../clock.js';
 import type { ClusterApi } from '../api.js';
+import type { CoordinatedShutdown } from '../coordinated-shutdown.js';
 import type { ClusterPlugin, ClusterPluginContext, PluginMessage } from '../plugin.js';
 import type { SingletonHandOverKind } from '../protocol.js';
 import { olderInScope, shouldHold, singletonCandidates, type SingletonScope } from './oldest.js';
@@ -289,4 +290,25 @@ export function withSingletons(cluster: ClusterApi, singletons: SingletonApi): C
     subscribe: (listener, options) => cluster.subscribe(listener, options),
     singleton: (name, options) => singletons.singleton(name, options),
   };
+}
+
+/**
+ * A leaving node hands its singletons over once it is Exiting; its exit waits in the
+ * `cluster-exiting` phase for their stop (bounded by the phase timeout), so the successor, which
+ * starts on HandOverDone, never starts before the old instance stopped.
+ */
+export function addSingletonShutdownTask(cs: CoordinatedShutdown, cluster: ClusterApi, singletons: SingletonManager): void {
+  cs.addTask('cluster-exiting', 'singleton-exiting', async () => {
+    await new Promise<void>((resolve) => {
+      const done = () => ['Exiting', 'Down', 'Removed'].includes(cluster.state().self.status);
+      if (done()) return resolve();
+      const unsubscribe = cluster.subscribe(() => {
+        if (done()) {
+          unsubscribe();
+          resolve();
+        }
+      });
+    });
+    await singletons.stopAll();
+  });
 }
