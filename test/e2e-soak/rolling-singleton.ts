@@ -51,8 +51,19 @@ async function runMode(annotator: 'on' | 'off'): Promise<RollResult[]> {
   const namespace = 'muster-soak';
   const env = await E2eEnvironment.start({ namespace, dns: true });
   let revision = 1;
-  const template = () =>
-    musterTemplate({ mode: 'kubernetes-api', env, app: 'muster-demo', revision: `r${revision}`, podDeletionCost: annotator === 'on' });
+  // Tolerant of a loaded machine: a slow start must not fail liveness, a starved heartbeat must
+  // not make a member unreachable (that would move the singleton for another reason).
+  const template = () => {
+    const t = musterTemplate({
+      mode: 'kubernetes-api',
+      env,
+      app: 'muster-demo',
+      revision: `r${revision}`,
+      podDeletionCost: annotator === 'on',
+      extraOverrides: ['-Dpekko.cluster.failure-detector.acceptable-heartbeat-pause=10s'],
+    });
+    return { ...t, liveness: { ...t.liveness!, initialDelayMs: 120_000 } };
+  };
   const demo = new Deployment({
     name: 'demo',
     namespace,
