@@ -145,8 +145,16 @@ export class SingletonManager implements ClusterPlugin, SingletonApi {
     const oldest = singletonCandidates(state.members, e.scope)[0];
     if (oldest && !uniqueAddressEquals(oldest.uniqueAddress, ctx.self)) e.mayHold.set(key(oldest.uniqueAddress), oldest.uniqueAddress);
     for (const k of e.mayHold.keys()) {
-      if (!inView.has(k) && !e.removedAt.has(k)) e.removedAt.set(k, now);
+      if (inView.has(k)) continue;
+      const removed = e.removedAt.get(k);
+      if (removed === undefined) e.removedAt.set(k, now);
+      else if (now - removed >= this.settings.removalMarginMs) {
+        // Gone for the whole margin: it no longer runs anything.
+        e.mayHold.delete(k);
+        e.removedAt.delete(k);
+      }
     }
+    for (const k of e.removedAt.keys()) if (!e.mayHold.has(k)) e.removedAt.delete(k);
     const hold = !this.clusterStopped && !e.cancelled && ctx.isInitialized() && shouldHold(state.members, ctx.self, e.scope);
     if (!hold) {
       if (e.phase === 'running') this.beginStop(e);
@@ -166,10 +174,9 @@ export class SingletonManager implements ClusterPlugin, SingletonApi {
     let waiting = false;
     for (const [k, node] of blockers) {
       if (e.done.has(k)) continue;
-      const removed = e.removedAt.get(k);
-      if (!inView.has(k) && removed !== undefined) {
-        if (now - removed >= this.settings.removalMarginMs) e.mayHold.delete(k);
-        else waiting = true;
+      if (!inView.has(k)) {
+        // Removed less than the margin ago (older ones were dropped above): wait.
+        waiting = true;
         continue;
       }
       waiting = true;
