@@ -13,6 +13,8 @@ import { DOWNING_PROVIDER_KEY, SBR_STRATEGY_KEY, type JoinConfig } from './clust
 import type { Lease } from './cluster/sbr/lease.js';
 import { sbrLeaseFromConfig } from './cluster/sbr/lease-factory.js';
 import { SplitBrainResolver } from './cluster/sbr/resolver.js';
+import { addSingletonShutdownTask, SingletonManager, withSingletons, type SingletonApi } from './cluster/singleton/manager.js';
+import { readSingletonSettings } from './cluster/singleton/settings.js';
 import { systemScheduler } from './clock.js';
 import { loadConfig, type LoadOptions } from './config/load.js';
 import { readBootstrapSettings, type BootstrapSettings } from './bootstrap/settings.js';
@@ -38,6 +40,15 @@ import type { NamedCheck } from './management/health.js';
 import type { Registrations, ResolvedManagement } from './management/configured.js';
 import type { DashboardSources } from './management/dashboard-json.js';
 import { applicationDir, logFindings, preflight } from './preflight.js';
+import {
+  appVersionFromRevision,
+  createRollingUpdateApi,
+  PodDeletionCostAnnotator,
+  readRollingUpdateSettings,
+  resolveNamespace,
+  type RollingUpdateApi,
+  type RollingUpdateSettings,
+} from './rollingupdate/index.js';
 import { CLUSTER_BOOTSTRAP_ROUTES_CLASS, managementSettingsFromConfig, type ManagementSettings } from './management/settings.js';
 
 export interface HealthChecks {
@@ -76,8 +87,8 @@ export interface StartOptions extends LoadOptions {
 /** A running Muster node. */
 export interface MusterNode {
   readonly config: Config;
-  /** Membership: state snapshots, events, join/leave/down. */
-  readonly cluster: ClusterApi;
+  /** Membership: state snapshots, events, join/leave/down, and cluster singletons. */
+  readonly cluster: ClusterApi & SingletonApi;
   readonly selfAddress: Address;
   /** The management server's base URI (as bound) and the one this node advertises. */
   readonly managementUrl: string;
@@ -141,6 +152,7 @@ interface NodeSettings {
   readonly failureDetector: FailureDetectorSettings;
   /** Health checks and routes the config names, resolved (registered, JS module, or skipped). */
   readonly configured: ResolvedManagement;
+  readonly rollingUpdate: RollingUpdateSettings;
 }
 
 /** Starts a node. Configuration errors reject before any port is bound. */
@@ -151,19 +163,22 @@ export async function start(options: StartOptions = {}): Promise<MusterNode> {
   const lease = options.lease ?? (await leaseFromConfig(config, settings, logger));
   const { cs, csPlugin } = createCoordinatedShutdown(settings, logger);
   const resolvers = splitBrainResolver(settings.downing.sbr, lease);
-  const plugins = clusterPlugins(settings, csPlugin, resolvers, options.plugins);
+  const singletons = new SingletonManager(readSingletonSettings(config, settings.downing.downRemovalMarginMs));
+  const plugins = clusterPlugins(settings, csPlugin, singletons, resolvers, options.plugins);
+  const rolling = await rollingUpdateClient(settings, logger);
 
   let created: CreatedCluster | undefined;
   let mgmt: ManagementServer | undefined;
   let bootstrap: BootstrapHandle;
   try {
-    created = await startCluster(config, settings, plugins, logger);
+    created = await startCluster(config, { ...settings, cluster: rolling.clusterSettings }, plugins, logger);
     const routes = bootstrapRouteOptions(created.node, logger);
     const dashboard = dashboardSources(settings.downing.sbr, resolvers[0], settings.bootstrap.stableMarginMs, () => routes.status?.());
     mgmt = await startManagementServer(settings, created.node, routes, dashboard, metrics, options, logger);
     bootstrap = startClusterBootstrap(settings, created.node, mgmt, discovery, metrics, cs, logger);
     routes.status = () => bootstrap.status();
   } catch (err) {
+    rolling.api?.close();
     await mgmt?.close();
     await created?.stop();
     await discoveryRegistry.close();
@@ -172,6 +187,8 @@ export async function start(options: StartOptions = {}): Promise<MusterNode> {
 
   collectNodeMetrics(metrics, created.node, () => bootstrap.status().phase);
   addShutdownTasks(cs, csPlugin, { bootstrap, created, mgmt, discoveryRegistry });
+  startPodDeletionCost(settings, rolling, created.node, cs);
+  addSingletonShutdownTask(cs, created.node, singletons);
   const whenTerminated = handleTermination(cs, options, logger);
 
   logger.info(
@@ -180,7 +197,7 @@ export async function start(options: StartOptions = {}): Promise<MusterNode> {
   );
   return {
     config,
-    cluster: created.node,
+    cluster: withSingletons(created.node, singletons),
     selfAddress: created.node.selfAddress,
     managementUrl: mgmt.url,
     selfBaseUri: mgmt.selfBaseUri,
@@ -210,10 +227,22 @@ async function loadSettings(options: StartOptions): Promise<{ config: Config; lo
   const shutdown = readCoordinatedShutdownSettings(config);
   const security = loadSecurity(management.security);
   const failureDetector = readFailureDetectorSettings(config);
+  const rollingUpdate = readRollingUpdateSettings(config);
   return {
     config,
     logger,
-    settings: { remote, cluster, management, bootstrap, downing, shutdown, security, failureDetector, configured: checked.management },
+    settings: {
+      remote,
+      cluster,
+      management,
+      bootstrap,
+      downing,
+      shutdown,
+      security,
+      failureDetector,
+      configured: checked.management,
+      rollingUpdate,
+    },
   };
 }
 
@@ -248,10 +277,66 @@ function createCoordinatedShutdown(settings: NodeSettings, logger: Logger): { cs
 function clusterPlugins(
   settings: NodeSettings,
   csPlugin: CoordinatedShutdownPlugin,
+  singletons: SingletonManager,
   resolvers: readonly SplitBrainResolver[],
   extra: readonly ClusterPlugin[] = [],
 ): ClusterPlugin[] {
-  return [new HeartbeatPlugin(settings.failureDetector), csPlugin, ...resolvers, ...extra];
+  return [new HeartbeatPlugin(settings.failureDetector), csPlugin, singletons, ...resolvers, ...extra];
+}
+
+interface RollingUpdateClient {
+  /** One Kubernetes API client for the revision and the annotations, when either is on. */
+  readonly api: RollingUpdateApi | undefined;
+  readonly annotate: boolean;
+  /** Cluster settings with the app-version taken from the revision when configured. */
+  readonly clusterSettings: ClusterSettings;
+  readonly logger: Logger;
+}
+
+/** Pekko's rolling-update module: the API client, and the app-version from the pod's revision. */
+async function rollingUpdateClient(settings: NodeSettings, logger: Logger): Promise<RollingUpdateClient> {
+  const ru = settings.rollingUpdate;
+  const log = logger.child({ component: 'rolling-update' });
+  const annotate = ru.podDeletionCost && ru.podName !== '';
+  if (ru.podDeletionCost && !annotate) {
+    log.warn(
+      'No configuration found to extract the pod name from. Be sure to provide the pod name with `pekko.rollingupdate.kubernetes.pod-name` or by setting ENV variable `KUBERNETES_POD_NAME`.',
+    );
+  }
+  let api: RollingUpdateApi | undefined;
+  if (annotate || ru.appVersionFromRevision) {
+    try {
+      api = createRollingUpdateApi(ru, resolveNamespace(ru));
+    } catch (err) {
+      log.error({ err }, `Unable to set up the Kubernetes API client of the rolling-update module (CA ${ru.apiCaPath})`);
+    }
+  }
+  const clusterSettings =
+    ru.appVersionFromRevision && api
+      ? { ...settings.cluster, appVersion: await appVersionFromRevision(api, ru.podName, settings.cluster.appVersion, log) }
+      : settings.cluster;
+  return { api, annotate, clusterSettings, logger: log };
+}
+
+/** The pod-deletion-cost annotator (when on), stopped with the cluster; the API client closed last. */
+function startPodDeletionCost(settings: NodeSettings, rolling: RollingUpdateClient, cluster: ClusterApi, cs: CoordinatedShutdown): void {
+  const { api } = rolling;
+  if (!api) return;
+  if (rolling.annotate) {
+    const ru = settings.rollingUpdate;
+    const annotator = new PodDeletionCostAnnotator({
+      cluster,
+      api,
+      podName: ru.podName,
+      annotatedPodsNr: ru.annotatedPodsNr,
+      retryDelayMs: ru.retryDelayMs,
+      scheduler: systemScheduler,
+      logger: rolling.logger,
+    });
+    annotator.start();
+    cs.addTask('cluster-shutdown', 'stop-pod-deletion-cost', () => annotator.stop());
+  }
+  cs.addTask('before-actor-system-terminate', 'close-rolling-update-client', () => api.close());
 }
 
 /** Transport and cluster: binds the cluster port and starts the membership node with its plugins. */

@@ -1,17 +1,10 @@
 // An application on Muster's library API: a periodic job that runs on exactly one node, the
-// oldest Up member of the cluster, and moves to the next oldest when that member leaves (a tiny
-// cluster singleton). Run one per node, e.g.:
+// oldest Up member of the cluster, and moves to the next oldest when that member leaves, through
+// the cluster singleton API (cluster.singleton). Run one per node, e.g.:
 //   node --import tsx examples/oldest-job/main.ts --config examples/local/application.conf -Dmuster.example.host=127.0.0.2
 // Every option is passed to start() as for `node dist/main.js`: --config FILE and -Dpath=value.
 import { pino } from 'pino';
-import { compareAddress, formatAddress, start, uniqueAddressEquals, type ClusterState, type Member } from '../../src/index.js';
-
-/** The oldest Up member (lowest upNumber, then address), as Pekko's singleton manager picks it. */
-function oldestUp(state: ClusterState): Member | undefined {
-  return state.members
-    .filter((m) => m.status === 'Up')
-    .sort((a, b) => a.upNumber - b.upNumber || compareAddress(a.uniqueAddress.address, b.uniqueAddress.address))[0];
-}
+import { compareAddress, formatAddress, start, uniqueAddressEquals } from '../../src/index.js';
 
 function parseArgs(argv: readonly string[]): { configFile?: string; overrides: string[] } {
   const overrides: string[] = [];
@@ -36,7 +29,7 @@ let lastTickAt = Date.now();
 const node = await start({
   ...parseArgs(process.argv.slice(2)),
   logger,
-  // SIGTERM/SIGINT: leave the cluster gracefully, then exit.
+  // SIGTERM/SIGINT: leave the cluster gracefully (the singleton is handed over), then exit.
   handleSignals: true,
   // Liveness: while this node runs the job, the job must keep ticking.
   healthChecks: { liveness: [{ id: 'oldest-job', check: () => timer === undefined || Date.now() - lastTickAt < 5 * JOB_INTERVAL_MS }] },
@@ -50,27 +43,24 @@ function runJob(): void {
   jobLog.info({ job: 'tick', tick: ticks }, `Job tick ${ticks}`);
 }
 
-/** Starts or stops the job so that it runs exactly while this node is the oldest Up member. */
-function reconcile(): void {
-  const state = node.cluster.state();
-  const oldest = oldestUp(state);
-  const mine = oldest !== undefined && uniqueAddressEquals(oldest.uniqueAddress, node.cluster.selfUniqueAddress);
-  if (mine && timer === undefined) {
+// Muster calls start on the oldest Up member only; on hand-over (this node leaves, is downed or
+// an older member appears) it calls stop here and starts the successor only after stop returned.
+node.cluster.singleton('oldest-job', {
+  start: () => {
     jobLog.info({ job: 'started' }, 'This node is the oldest Up member: starting the job');
     lastTickAt = Date.now();
     timer = setInterval(runJob, JOB_INTERVAL_MS);
     runJob();
-  } else if (!mine && timer !== undefined) {
+  },
+  stop: () => {
     clearInterval(timer);
     timer = undefined;
-    const next = oldest ? formatAddress(oldest.uniqueAddress.address) : 'none yet';
+    // For the log only: the member that takes over next, the oldest Up one besides this node.
+    const state = node.cluster.state();
+    const successor = state.members
+      .filter((m) => m.status === 'Up' && !uniqueAddressEquals(m.uniqueAddress, node.cluster.selfUniqueAddress))
+      .sort((a, b) => a.upNumber - b.upNumber || compareAddress(a.uniqueAddress.address, b.uniqueAddress.address))[0];
+    const next = successor ? formatAddress(successor.uniqueAddress.address) : 'none yet';
     jobLog.info({ job: 'stopped', next }, `No longer the oldest Up member (self is ${state.self.status}): job handed over to [${next}]`);
-  }
-}
-
-// Every membership change may change the oldest member; leaving turns self from Up to Leaving,
-// which stops the job here before the others see self leave and the next oldest starts it.
-node.cluster.subscribe(reconcile, { initialStateAsEvents: true });
-void node.whenTerminated.then(() => {
-  if (timer !== undefined) clearInterval(timer);
+  },
 });

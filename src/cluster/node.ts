@@ -253,7 +253,8 @@ export class ClusterNode implements ClusterApi {
     switch (m.type) {
       case 'Heartbeat':
       case 'HeartbeatRsp':
-      case 'Quarantined': {
+      case 'Quarantined':
+      case 'SingletonHandOver': {
         const h = this.pluginHandlers.get(m.type);
         if (h) h(m as never);
         else this.core.drop('unhandled', m);

@@ -17,7 +17,7 @@ export type ClusterShutdownReason =
   | 'incompatible-configuration';
 
 /** Message types a plugin may receive (the node itself handles everything else). */
-export type PluginMessageType = 'Heartbeat' | 'HeartbeatRsp' | 'Quarantined';
+export type PluginMessageType = 'Heartbeat' | 'HeartbeatRsp' | 'Quarantined' | 'SingletonHandOver';
 
 export type PluginMessage<T extends PluginMessageType> = Extract<ClusterMessage, { type: T }>;
 

@@ -68,7 +68,18 @@ export type ClusterMessage =
       readonly creationTime: number;
     }
   /** `from` removed the incarnation `to` (stands in for Artery's quarantine notice); only `to` acts on it. */
-  | { readonly type: 'Quarantined'; readonly from: UniqueAddress; readonly to: UniqueAddress };
+  | { readonly type: 'Quarantined'; readonly from: UniqueAddress; readonly to: UniqueAddress }
+  /** Cluster singleton hand-over between the previous and the new oldest (cluster/singleton). */
+  | {
+      readonly type: 'SingletonHandOver';
+      readonly from: UniqueAddress;
+      readonly to: UniqueAddress;
+      readonly name: string;
+      readonly kind: SingletonHandOverKind;
+    };
+
+export type SingletonHandOverKind = 'HandOverToMe' | 'HandOverDone';
+export const SINGLETON_HAND_OVER_KINDS: readonly SingletonHandOverKind[] = ['HandOverToMe', 'HandOverDone'];
 
 export type ClusterMessageType = ClusterMessage['type'];
 
@@ -87,6 +98,7 @@ export const MESSAGE_TYPES: readonly ClusterMessageType[] = [
   'Heartbeat',
   'HeartbeatRsp',
   'Quarantined',
+  'SingletonHandOver',
 ];
 
 // ---------- wire shapes ----------
@@ -214,6 +226,8 @@ export function toWire(m: ClusterMessage): WireMessage {
       return { ...head, from: wireUnique(m.from), sequenceNr: m.sequenceNr, creationTime: m.creationTime };
     case 'Quarantined':
       return { ...head, from: wireUnique(m.from), to: wireUnique(m.to) };
+    case 'SingletonHandOver':
+      return { ...head, from: wireUnique(m.from), to: wireUnique(m.to), name: m.name, kind: m.kind };
   }
 }
 
@@ -450,6 +464,14 @@ export function validateMessage(value: unknown): ClusterMessage {
       };
     case 'Quarantined':
       return { type, from: uniqueAddress(o.from, 'from'), to: uniqueAddress(o.to, 'to') };
+    case 'SingletonHandOver':
+      return {
+        type,
+        from: uniqueAddress(o.from, 'from'),
+        to: uniqueAddress(o.to, 'to'),
+        name: str(o.name, 'name'),
+        kind: oneOf(o.kind, 'kind', SINGLETON_HAND_OVER_KINDS),
+      };
   }
 }
 

@@ -18,6 +18,8 @@ const DNS = `${P}.io.dns.async-dns`;
 const ART = `${P}.remote.artery`;
 const SSL = `${ART}.ssl`;
 const CS = `${P}.coordinated-shutdown`;
+const SGL = `${CL}.singleton`;
+const RU = `${P}.rollingupdate.kubernetes`;
 
 export const CHECKED_KEYS: ReadonlyArray<readonly [string, Kind]> = [
   ['muster.system-name', 'string'],
@@ -33,6 +35,8 @@ export const CHECKED_KEYS: ReadonlyArray<readonly [string, Kind]> = [
   ['muster.log.format', 'string'],
   ['muster.accept-akka-namespace', 'boolean'],
   ['muster.strict-config', 'boolean'],
+  ['muster.rollingupdate.pod-deletion-cost.enabled', 'boolean'],
+  ['muster.rollingupdate.app-version-from-revision', 'boolean'],
 
   [`${MGMT}.http.hostname`, 'string'],
   [`${MGMT}.http.port`, 'port'],
@@ -151,6 +155,23 @@ export const CHECKED_KEYS: ReadonlyArray<readonly [string, Kind]> = [
   [`${SBR}.keep-oldest.role`, 'string'],
   [`${SBR}.lease-majority.acquire-lease-delay-for-minority`, 'duration'],
   [`${SBR}.lease-majority.release-after`, 'duration'],
+
+  [`${SGL}.role`, 'string'],
+  [`${SGL}.hand-over-retry-interval`, 'duration'],
+  [`${SGL}.min-number-of-hand-over-retries`, 'int'],
+
+  [`${RU}.api-ca-path`, 'string'],
+  [`${RU}.api-token-path`, 'string'],
+  [`${RU}.api-service-host`, 'string'],
+  [`${RU}.api-service-port`, 'port'],
+  [`${RU}.api-service-request-timeout`, 'duration'],
+  [`${RU}.namespace-path`, 'string'],
+  [`${RU}.namespace`, 'string'],
+  [`${RU}.pod-name`, 'string'],
+  [`${RU}.secure-api-server`, 'boolean'],
+  [`${RU}.pod-deletion-cost.annotated-pods-nr`, 'int'],
+  [`${RU}.pod-deletion-cost.retry-delay`, 'duration'],
+  [`${RU}.custom-resource.enabled`, 'boolean'],
 
   [`${CS}.default-phase-timeout`, 'duration'],
   [`${CS}.exit-jvm`, 'boolean'],

@@ -25,6 +25,7 @@ const LAYERS: readonly Layer[] = [
   { name: 'discovery', rank: 1, members: ['discovery/'] },
   { name: 'cluster', rank: 1, members: ['cluster/'] },
   { name: 'management', rank: 2, members: ['management/'] },
+  { name: 'rollingupdate', rank: 2, members: ['rollingupdate/'] },
   { name: 'bootstrap', rank: 3, members: ['bootstrap/'] },
   { name: 'runtime', rank: 4, members: ['runtime.ts', 'runtime-metrics.ts', 'preflight.ts'] },
   { name: 'cli', rank: 5, members: ['cli/'] },

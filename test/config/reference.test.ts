@@ -40,6 +40,8 @@ test('every pekko.* default Muster defines equals the value in Pekko\'s own refe
     if (!key.startsWith('pekko.')) continue;
     // pekko-management's lease-kubernetes module has no reference fixture; see the lease test below.
     if (key.startsWith(`${LEASE}.`)) continue;
+    // Nor do cluster-tools and rolling-update-kubernetes; see 'singleton and rolling-update defaults'.
+    if (key.startsWith('pekko.cluster.singleton.') || key.startsWith('pekko.rollingupdate.')) continue;
     assert.ok(pekko.has(key), `${key} is not a Pekko key`);
     assert.deepStrictEqual(value, pekko.get(key), key);
     compared++;
@@ -120,4 +122,28 @@ test('the lease-kubernetes defaults agree with the lease settings reader', async
   const env = {};
   assert.deepStrictEqual(readKubernetesLeaseSettings(withReference, LEASE, env), readKubernetesLeaseSettings(bare, LEASE, env));
   assert.equal(withReference.getString(`${LEASE}.lease-class`), CRD_LEASE_CLASS);
+});
+
+test('singleton and rolling-update defaults: Pekko cluster-tools and rolling-update-kubernetes values', async () => {
+  const c = await loadConfig({ env: {}, fastPath: false });
+  assert.equal(c.getDurationMs('pekko.cluster.singleton.hand-over-retry-interval'), 1000);
+  assert.equal(c.getInt('pekko.cluster.singleton.min-number-of-hand-over-retries'), 15);
+  assert.equal(c.getString('pekko.cluster.singleton.role'), '');
+  const ru = 'pekko.rollingupdate.kubernetes';
+  assert.equal(c.getInt(`${ru}.pod-deletion-cost.annotated-pods-nr`), 3);
+  assert.equal(c.getDurationMs(`${ru}.pod-deletion-cost.retry-delay`), 5000);
+  assert.equal(c.getString(`${ru}.api-service-host`), 'localhost');
+  assert.equal(c.getInt(`${ru}.api-service-port`), 8080);
+  assert.equal(c.getDurationMs(`${ru}.api-service-request-timeout`), 2000);
+  assert.equal(c.getString(`${ru}.namespace`), '<namespace>');
+  assert.equal(c.getString(`${ru}.pod-name`), '');
+  assert.equal(c.getBoolean(`${ru}.secure-api-server`), true);
+  assert.equal(c.getBoolean(`${ru}.custom-resource.enabled`), false);
+  assert.equal(c.getBoolean('muster.rollingupdate.pod-deletion-cost.enabled'), false);
+  assert.equal(c.getBoolean('muster.rollingupdate.app-version-from-revision'), false);
+  const env = await loadConfig({ env: { KUBERNETES_POD_NAME: 'p-1', KUBERNETES_SERVICE_HOST: '10.0.0.1', KUBERNETES_SERVICE_PORT: '443', KUBERNETES_NAMESPACE: 'ns' }, fastPath: false });
+  assert.equal(env.getString(`${ru}.pod-name`), 'p-1');
+  assert.equal(env.getString(`${ru}.api-service-host`), '10.0.0.1');
+  assert.equal(env.getInt(`${ru}.api-service-port`), 443);
+  assert.equal(env.getString(`${ru}.namespace`), 'ns');
 });

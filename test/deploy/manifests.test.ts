@@ -94,7 +94,8 @@ test('kubernetes-api example: schema-valid Deployment, Role and RoleBinding that
   assert.equal(c.env!.find((e) => e.name === 'KUBERNETES_NAMESPACE')!.valueFrom!.fieldRef!.fieldPath, 'metadata.namespace');
   const role = only<IRole>(all, 'Role');
   const podRule = role.rules!.find((r) => r.apiGroups!.includes('') && r.resources!.includes('pods'))!;
-  for (const verb of ['get', 'list', 'watch']) assert.ok(podRule.verbs.includes(verb), `Role grants ${verb} on pods`);
+  for (const verb of ['get', 'list', 'watch', 'patch']) assert.ok(podRule.verbs.includes(verb), `Role grants ${verb} on pods`);
+  await checkPodDeletionCost('kubernetes-api', c);
   const binding = only<IRoleBinding>(all, 'RoleBinding');
   assert.deepEqual(binding.roleRef, { kind: 'Role', name: role.metadata!.name, apiGroup: 'rbac.authorization.k8s.io' });
   const account = deployment.spec!.template.spec!.serviceAccountName ?? 'default';
@@ -120,6 +121,45 @@ test('kubernetes-dns example: schema-valid Deployment and headless Service publi
   const serviceName = c.env!.find((e) => e.name === 'PEKKO_CLUSTER_BOOTSTRAP_SERVICE_NAME')!.value;
   assert.equal(serviceName, service.metadata!.name, 'bootstrap looks up the headless Service');
   await checkApplicationConf('kubernetes-dns', 'pekko-dns', { PEKKO_CLUSTER_BOOTSTRAP_SERVICE_NAME: serviceName! });
+  const role = only<IRole>(all, 'Role');
+  assert.ok(role.rules!.some((r) => r.apiGroups!.includes('') && r.resources!.includes('pods') && r.verbs.includes('patch')), 'Role grants patch on pods');
+  const binding = only<IRoleBinding>(all, 'RoleBinding');
+  assert.deepEqual(binding.roleRef, { kind: 'Role', name: role.metadata!.name, apiGroup: 'rbac.authorization.k8s.io' });
+  assert.ok(binding.subjects!.some((s) => s.kind === 'ServiceAccount' && s.name === (deployment.spec!.template.spec!.serviceAccountName ?? 'default')));
+  await checkPodDeletionCost('kubernetes-dns', c);
+});
+
+/** The annotator is on and gets this pod's name and namespace from the downward API. */
+async function checkPodDeletionCost(mode: string, c: ReturnType<typeof checkDeployment>): Promise<void> {
+  assert.equal(c.env!.find((e) => e.name === 'KUBERNETES_POD_NAME')?.valueFrom?.fieldRef?.fieldPath, 'metadata.name');
+  assert.equal(c.env!.find((e) => e.name === 'KUBERNETES_NAMESPACE')?.valueFrom?.fieldRef?.fieldPath, 'metadata.namespace');
+  const config = await loadConfig({ configFile: example(mode, 'application.conf'), env: { KUBERNETES_POD_NAME: 'p-0', KUBERNETES_NAMESPACE: 'n' } });
+  assert.equal(config.getBoolean('muster.rollingupdate.pod-deletion-cost.enabled'), true);
+  assert.equal(config.getString('pekko.rollingupdate.kubernetes.pod-name'), 'p-0');
+  assert.equal(config.getString('pekko.rollingupdate.kubernetes.namespace'), 'n');
+}
+
+test('kubernetes-istio example: cluster and management ports excluded from the sidecar, proxy first, probes on management', async () => {
+  const all = docs('kubernetes-istio');
+  for (const d of all) validate(d);
+  const deployment = only<IDeployment>(all, 'Deployment');
+  const c = checkDeployment(deployment);
+  const annotations = deployment.spec!.template.metadata!.annotations!;
+  const ports = (v: string | undefined) => (v ?? '').split(',').map((p) => Number(p.trim())).sort();
+  const byName = (n: string) => c.ports!.find((p) => p.name === n)!.containerPort;
+  const expected = [byName('remoting'), byName('management')].sort();
+  assert.deepEqual(ports(annotations['traffic.sidecar.istio.io/excludeInboundPorts']), expected);
+  assert.deepEqual(ports(annotations['traffic.sidecar.istio.io/excludeOutboundPorts']), expected);
+  assert.equal((JSON.parse(annotations['proxy.istio.io/config']!) as { holdApplicationUntilProxyStarts?: boolean }).holdApplicationUntilProxyStarts, true);
+  // Probes stay httpGet on the named management port, so Istio's probe rewrite finds them.
+  assert.equal(c.readinessProbe!.httpGet!.port, 'management');
+  const role = only<IRole>(all, 'Role');
+  assert.ok(role.rules!.some((r) => r.resources!.includes('pods') && ['list', 'patch'].every((v) => r.verbs.includes(v))));
+  await checkApplicationConf('kubernetes-istio', 'kubernetes-api', { PEKKO_CLUSTER_BOOTSTRAP_SERVICE_NAME: 'muster-demo' });
+  const config = await loadConfig({ configFile: example('kubernetes-istio', 'application.conf'), env: {} });
+  assert.equal(config.getInt('pekko.remote.artery.canonical.port'), byName('remoting'));
+  assert.deepEqual(config.getStringList('pekko.management.cluster.health-check.ready-states'), ['Up']);
+  await checkPodDeletionCost('kubernetes-istio', c);
 });
 
 test('the schema check rejects broken manifests', () => {

@@ -6,7 +6,12 @@
 //  - deletes pods gracefully: deletionTimestamp, SIGTERM, SIGKILL after the grace period;
 //  - reflects every change into the API server (phase, podIP, labels, container ports and states,
 //    Ready condition, deletionTimestamp) and into cluster DNS (publishNotReadyAddresses endpoints);
-//  - records for every pod when it first became Ready, and its own membership status right then.
+//  - records for every pod when it first became Ready, and its own membership status right then;
+//  - scales old pods down in the ReplicaSet's order: not Ready first, then the lower
+//    controller.kubernetes.io/pod-deletion-cost (read back from the API server, where pods may
+//    annotate themselves), then by ready time: exactly (most recently Ready first), or as
+//    Kubernetes >= 1.22 does (LogarithmicScaleDown: ready ages compared in powers of two, ties
+//    broken at random by UID).
 import { request } from 'node:http';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
@@ -71,6 +76,12 @@ export interface DeploymentOptions {
   logDir: string;
   /** Path of the membership view on the readiness port; read right after a pod first turns Ready. */
   membersPath?: string;
+  /**
+   * Kubernetes' LogarithmicScaleDown ranking; `agedMs` is added to every ready age, as if the
+   * rollout happened that long after the pods became Ready (days, in practice: then all old pods
+   * share a bucket and the pod-deletion-cost decides, or chance).
+   */
+  logarithmicScaleDown?: { agedMs: number };
   reconcileIntervalMs?: number;
 }
 
@@ -237,8 +248,16 @@ export class Deployment {
           terminating: p.terminating,
           createdAt: p.record.createdAt,
           firstReadyAt: p.record.firstReadyAt,
+          deletionCost: deletionCostOf(this.o.api.podAnnotations(p.record.name)),
+          uid: p.record.uid,
         })),
-        { replicas: this.replicas, maxSurge: this.o.maxSurge, maxUnavailable: this.o.maxUnavailable, revision: this.template.revision },
+        {
+          replicas: this.replicas,
+          maxSurge: this.o.maxSurge,
+          maxUnavailable: this.o.maxUnavailable,
+          revision: this.template.revision,
+          ...(this.o.logarithmicScaleDown ? { logarithmic: { now: Date.now() + this.o.logarithmicScaleDown.agedMs } } : {}),
+        },
       );
       for (let i = 0; i < plan.create; i++) this.track(this.createPod(this.template));
       for (const name of plan.delete) this.deletePod(name);
@@ -397,7 +416,8 @@ export class Deployment {
 
   private publish(pod: LivePod): void {
     if (!this.live.has(pod.record.name)) return;
-    this.o.api.upsertPod(podObject(pod, this.o.namespace));
+    // Annotations belong to whoever set them (the pod itself patches its deletion cost).
+    this.o.api.upsertPod(podObject(pod, this.o.namespace, this.o.api.podAnnotations(pod.record.name)));
   }
 
   /** Coalesces DNS updates: one dnsmasq restart covers every change made while the previous ran. */
@@ -428,6 +448,23 @@ export interface PlanPod {
   terminating: boolean;
   createdAt: number;
   firstReadyAt?: number;
+  /** controller.kubernetes.io/pod-deletion-cost (0 when absent). */
+  deletionCost?: number;
+  uid?: string;
+}
+
+export const POD_DELETION_COST = 'controller.kubernetes.io/pod-deletion-cost';
+
+/** The annotation as the ReplicaSet controller reads it: an int32, else 0. */
+export function deletionCostOf(annotations: Record<string, string> | undefined): number {
+  const v = annotations?.[POD_DELETION_COST];
+  return v !== undefined && /^-?\d+$/.test(v) ? Number(v) : 0;
+}
+
+/** Power-of-two bucket of an age in seconds, as LogarithmicScaleDown compares ready times. */
+function logBucket(ageMs: number): number {
+  const s = Math.max(0, Math.floor(ageMs / 1000));
+  return s === 0 ? -1 : Math.floor(Math.log2(s));
 }
 
 /**
@@ -440,13 +477,20 @@ export interface PlanPod {
  */
 export function planReplicaChanges(
   pods: PlanPod[],
-  spec: { replicas: number; maxSurge: number; maxUnavailable: number; revision: string },
+  spec: { replicas: number; maxSurge: number; maxUnavailable: number; revision: string; logarithmic?: { now: number } },
 ): { create: number; delete: string[] } {
   const live = pods.filter((p) => !p.terminating);
   const fresh = live.filter((p) => p.revision === spec.revision);
   const old = live.filter((p) => p.revision !== spec.revision);
+  const log = spec.logarithmic;
+  const byReadyTime = (a: PlanPod, b: PlanPod): number =>
+    log
+      ? logBucket(log.now - (a.firstReadyAt ?? log.now)) - logBucket(log.now - (b.firstReadyAt ?? log.now)) ||
+        logBucket(log.now - a.createdAt) - logBucket(log.now - b.createdAt) ||
+        ((a.uid ?? a.name) < (b.uid ?? b.name) ? -1 : (a.uid ?? a.name) > (b.uid ?? b.name) ? 1 : 0)
+      : (b.firstReadyAt ?? 0) - (a.firstReadyAt ?? 0) || b.createdAt - a.createdAt;
   const victimOrder = (a: PlanPod, b: PlanPod): number =>
-    Number(a.ready) - Number(b.ready) || (b.firstReadyAt ?? 0) - (a.firstReadyAt ?? 0) || b.createdAt - a.createdAt;
+    Number(a.ready) - Number(b.ready) || (a.deletionCost ?? 0) - (b.deletionCost ?? 0) || byReadyTime(a, b);
   if (old.length === 0) {
     if (fresh.length < spec.replicas) return { create: spec.replicas - fresh.length, delete: [] };
     return { create: 0, delete: [...fresh].sort(victimOrder).slice(0, fresh.length - spec.replicas).map((p) => p.name) };
@@ -459,7 +503,7 @@ export function planReplicaChanges(
   return { create, delete: [...old].sort(victimOrder).slice(0, budget).map((p) => p.name) };
 }
 
-function podObject(pod: LivePod, namespace: string): K8sObject {
+function podObject(pod: LivePod, namespace: string, annotations: Record<string, string> | undefined): K8sObject {
   const r = pod.record;
   const t = pod.template;
   const stateKey = pod.container;
@@ -477,6 +521,7 @@ function podObject(pod: LivePod, namespace: string): K8sObject {
       namespace,
       uid: r.uid,
       labels: { ...t.labels, 'pod-template-hash': t.revision },
+      ...(annotations && Object.keys(annotations).length > 0 ? { annotations } : {}),
       creationTimestamp: iso(r.createdAt),
       ...(pod.terminating
         ? { deletionTimestamp: iso(r.deletionRequestedAt ?? Date.now()), deletionGracePeriodSeconds: Math.ceil(t.terminationGracePeriodMs / 1000) }

@@ -79,8 +79,22 @@ export class KubeApi {
     ];
   }
 
+  /** -D overrides that point the rolling-update module (pod-deletion-cost) at the same files. */
+  rollingUpdateOverrides(): string[] {
+    return [
+      `-Dpekko.rollingupdate.kubernetes.api-ca-path=${this.caPath}`,
+      `-Dpekko.rollingupdate.kubernetes.api-token-path=${this.tokenPath}`,
+      `-Dpekko.rollingupdate.kubernetes.namespace-path=${this.namespacePath}`,
+    ];
+  }
+
   upsertPod(pod: K8sObject): void {
     this.server.upsertPod(this.namespace, pod);
+  }
+
+  /** The annotations the stored pod carries (e.g. set by the pod itself with a PATCH). */
+  podAnnotations(name: string): Record<string, string> | undefined {
+    return this.server.get('v1/pods', this.namespace, name)?.metadata?.annotations as Record<string, string> | undefined;
   }
 
   deletePod(name: string): void {

@@ -25,20 +25,26 @@ test('runtimeMissingReason says what is missing: the build, the runtime, or a wo
 
 test('musterTemplate: node dist/main.js --config <example>, downward-API env per mode, probes on management', () => {
   const env = {
-    api: { discoveryOverrides: () => ['-Dpekko.discovery.kubernetes-api.api-ca-path=/sa/ca.crt'] },
+    api: {
+      discoveryOverrides: () => ['-Dpekko.discovery.kubernetes-api.api-ca-path=/sa/ca.crt'],
+      rollingUpdateOverrides: () => ['-Dpekko.rollingupdate.kubernetes.api-ca-path=/sa/ca.crt'],
+    },
   } as unknown as E2eEnvironment;
   const pod = { name: 'p', ip: '10.0.0.9', namespace: 'ns1', labels: { app: 'shop' } };
   const api = musterTemplate({ mode: 'kubernetes-api', env, app: 'shop', revision: 'r3' });
   const run = api.command(pod);
   assert.equal(run.command, process.execPath);
   assert.deepEqual(run.args.slice(0, 4), [MAIN_JS, '--config', path.join(repoRoot, 'examples/kubernetes-api/application.conf'), '-Dpekko.discovery.kubernetes-api.api-ca-path=/sa/ca.crt']);
-  assert.deepEqual(run.env, { PEKKO_CLUSTER_BOOTSTRAP_SERVICE_NAME: 'shop', KUBERNETES_NAMESPACE: 'ns1', MUSTER_E2E_REVISION: 'r3' });
+  assert.deepEqual(run.env, { PEKKO_CLUSTER_BOOTSTRAP_SERVICE_NAME: 'shop', KUBERNETES_NAMESPACE: 'ns1', KUBERNETES_POD_NAME: 'p', MUSTER_E2E_REVISION: 'r3' });
+  assert.ok(run.args.includes('-Dpekko.rollingupdate.kubernetes.api-ca-path=/sa/ca.crt'), 'the annotator reads the service-account files');
+  const off = musterTemplate({ mode: 'kubernetes-api', env, app: 'shop', revision: 'r3', podDeletionCost: false }).command(pod);
+  assert.ok(off.args.includes('-Dmuster.rollingupdate.pod-deletion-cost.enabled=off'));
   assert.deepEqual(api.labels, { app: 'shop' });
   assert.equal(api.readiness.path, '/ready');
   assert.equal(api.liveness!.path, '/alive');
   assert.equal(api.ports.find((p) => p.name === 'management')!.containerPort, api.readiness.port);
   const dns = musterTemplate({ mode: 'kubernetes-dns', env, app: 'shop', revision: 'r1' }).command(pod);
   assert.equal(dns.args[2], path.join(repoRoot, 'examples/kubernetes-dns/application.conf'));
-  assert.ok(!dns.args.some((a) => a.includes('kubernetes-api')), 'no API settings in DNS mode');
-  assert.deepEqual(dns.env, { PEKKO_CLUSTER_BOOTSTRAP_SERVICE_NAME: DNS_SERVICE, NAMESPACE: 'ns1', MUSTER_E2E_REVISION: 'r1' });
+  assert.ok(!dns.args.some((a) => a.includes('discovery.kubernetes-api')), 'no API discovery settings in DNS mode');
+  assert.deepEqual(dns.env, { PEKKO_CLUSTER_BOOTSTRAP_SERVICE_NAME: DNS_SERVICE, NAMESPACE: 'ns1', KUBERNETES_POD_NAME: 'p', MUSTER_E2E_REVISION: 'r1' });
 });

@@ -49,6 +49,8 @@ export interface MusterTemplateOptions {
   revision: string;
   extraOverrides?: string[];
   startDelayMs?: () => number;
+  /** The examples switch the pod-deletion-cost annotator on; false switches it off. */
+  podDeletionCost?: boolean;
 }
 
 export function musterTemplate(o: MusterTemplateOptions): PodTemplate {
@@ -73,6 +75,8 @@ export function musterTemplate(o: MusterTemplateOptions): PodTemplate {
         '--config',
         conf,
         ...(o.mode === 'kubernetes-api' ? o.env.api.discoveryOverrides() : []),
+        ...o.env.api.rollingUpdateOverrides(),
+        ...(o.podDeletionCost === false ? ['-Dmuster.rollingupdate.pod-deletion-cost.enabled=off'] : []),
         ...SCENARIO_OVERRIDES,
         ...(o.extraOverrides ?? []),
       ],
@@ -80,6 +84,8 @@ export function musterTemplate(o: MusterTemplateOptions): PodTemplate {
         // as the example manifests set them
         PEKKO_CLUSTER_BOOTSTRAP_SERVICE_NAME: o.mode === 'kubernetes-api' ? pod.labels.app! : DNS_SERVICE,
         ...(o.mode === 'kubernetes-api' ? { KUBERNETES_NAMESPACE: pod.namespace } : { NAMESPACE: pod.namespace }),
+        // the pod-deletion-cost annotator patches this pod (downward API metadata.name)
+        KUBERNETES_POD_NAME: pod.name,
         // a rollout changes the pod template, as a new image or env value would
         MUSTER_E2E_REVISION: o.revision,
       },

@@ -1,7 +1,7 @@
 // Pure parts of the harness: the rolling-update arithmetic, DNS rendering and the cluster checks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { planReplicaChanges, type PlanPod } from './deployment.js';
+import { deletionCostOf, planReplicaChanges, type PlanPod } from './deployment.js';
 import { renderDnsState } from './cluster-dns.js';
 import { countClusters, oneClusterViolations, parseMembersView, readyBeforeUpViolations, readyNotUpViolations, type PodView } from './invariants.js';
 
@@ -94,4 +94,20 @@ test('ready-before-up records and members parsing', () => {
   assert.deepEqual(parseMembersView('{"selfNode":"x","members":[{"node":"x","status":"Up","nodeUid":"1"},{"bad":1}],"leader":"x"}'), {
     selfNode: 'x', members: [{ node: 'x', status: 'Up', nodeUid: '1' }], unreachable: [], leader: 'x',
   });
+});
+
+test('scale-down order: lower pod-deletion-cost first; LogarithmicScaleDown buckets ready ages and breaks ties by UID', () => {
+  const withCost = (name: string, cost: number, readyAt: number, uid: string): PlanPod => ({ ...pod(name, 'r1', true, readyAt), deletionCost: cost, uid });
+  const old = [withCost('oldest', 10000, 1, 'u9'), withCost('mid', 9900, 2, 'u1'), withCost('young', 0, 3, 'u5')];
+  const surge = { ...pod('n', 'r2', true, 10), uid: 'u0' };
+  assert.deepEqual(planReplicaChanges([...old, surge], spec).delete, ['young'], 'cheapest first');
+  const noCost = old.map((p) => ({ ...p, deletionCost: 0 }));
+  assert.deepEqual(planReplicaChanges([...noCost, surge], spec).delete, ['young'], 'exact ranking: most recently Ready first');
+  // Days later the ready ages share a power-of-two bucket: the UID decides (a coin toss in Kubernetes).
+  const days = { ...spec, logarithmic: { now: 86_400_000 * 3 } };
+  assert.deepEqual(planReplicaChanges([...noCost, surge], days).delete, ['mid']);
+  assert.deepEqual(planReplicaChanges([...old, surge], days).delete, ['young'], 'the cost still decides');
+  assert.equal(deletionCostOf({ 'controller.kubernetes.io/pod-deletion-cost': '-5' }), -5);
+  assert.equal(deletionCostOf({ 'controller.kubernetes.io/pod-deletion-cost': 'x' }), 0);
+  assert.equal(deletionCostOf(undefined), 0);
 });

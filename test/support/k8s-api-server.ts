@@ -9,7 +9,9 @@
 //   otherwise 401 with a Status object.
 // Objects (changeable live, between or during requests):
 //   A generic namespaced object store serves GET (list, with labelSelector, limit and continue), GET by name,
-//   POST (409 if the name exists), PUT (409 on a stale metadata.resourceVersion) and DELETE for
+//   POST (409 if the name exists), PUT (409 on a stale metadata.resourceVersion), PATCH (Content-Type
+//   application/merge-patch+json or application/strategic-merge-patch+json, merged as RFC 7386 — maps
+//   such as metadata.annotations merge the same way in both; anything else 415) and DELETE for
 //     /api/v1/namespaces/{ns}/{resource}[/{name}]                  (core group: pods, ...)
 //     /apis/{group}/{version}/namespaces/{ns}/{resource}[/{name}]  (e.g. coordination.k8s.io/v1 leases)
 //   api.put(resourcePath, ns, obj)  resourcePath is 'v1/pods' or e.g. 'coordination.k8s.io/v1/leases'
@@ -38,6 +40,7 @@ export interface RecordedRequest {
   readonly query: URLSearchParams;
   readonly authorization: string | undefined;
   readonly acceptEncoding: string | undefined;
+  readonly contentType: string | undefined;
   readonly body: string;
 }
 
@@ -295,6 +298,7 @@ export class KubernetesApiTestServer {
       query: url.searchParams,
       authorization: req.headers.authorization,
       acceptEncoding: req.headers['accept-encoding'] as string | undefined,
+      contentType: req.headers['content-type'],
       body: Buffer.concat(chunks).toString('utf8'),
     };
     this.requests.push(recorded);
@@ -361,6 +365,18 @@ export class KubernetesApiTestServer {
         }
         return { status: 200, body: this.put(rp, ns, { ...obj, metadata: { ...obj.metadata, name } }) };
       }
+      case 'PATCH': {
+        const type = (r.contentType ?? '').split(';')[0]!.trim();
+        if (type !== 'application/merge-patch+json' && type !== 'application/strategic-merge-patch+json') {
+          return status(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`);
+        }
+        const patch = parseBody(r.body);
+        if (!patch || name === undefined) return status(400, 'BadRequest', 'bad patch');
+        const current = bucket.get(name);
+        if (!current) return status(404, 'NotFound', `${resource} "${name}" not found`);
+        const merged = mergePatch(current, patch) as K8sObject;
+        return { status: 200, body: this.put(rp, ns, { ...merged, metadata: { ...merged.metadata, name } }) };
+      }
       case 'DELETE':
         return bucket.delete(name ?? '') ? { status: 200, body: status(200, '', 'deleted').body } : status(404, 'NotFound', 'not found');
       default:
@@ -406,6 +422,18 @@ export class KubernetesApiTestServer {
     res.writeHead(a.status, headers);
     res.end(payload);
   }
+}
+
+/** RFC 7386 JSON merge patch: objects merge key by key, null deletes, anything else replaces. */
+function mergePatch(target: unknown, patch: unknown): unknown {
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return patch;
+  const out: Record<string, unknown> =
+    typeof target === 'object' && target !== null && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v);
+  }
+  return out;
 }
 
 function parseBody(text: string): K8sObject | undefined {
