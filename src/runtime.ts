@@ -14,7 +14,10 @@ import { sbrLeaseFromConfig } from './cluster/sbr/lease-factory.js';
 import { SplitBrainResolver } from './cluster/sbr/resolver.js';
 import { systemScheduler } from './clock.js';
 import { loadConfig, type LoadOptions } from './config/load.js';
-import { readBootstrapSettings } from './config/settings/bootstrap.js';
+import { readBootstrapSettings, type BootstrapSettings } from './config/settings/bootstrap.js';
+import { readKubernetesApiSettings } from './config/settings/discovery.js';
+import { replicasSource } from './bootstrap/replicas.js';
+import type { ReplicasSource } from './bootstrap/coordinator.js';
 import { clusterSettingsFromConfig } from './config/settings/cluster.js';
 import { readCoordinatedShutdownSettings } from './config/settings/coordinated-shutdown.js';
 import { readFailureDetectorSettings } from './config/settings/failure-detector.js';
@@ -97,6 +100,18 @@ function joinConfigOf(config: Config, sbr: SbrSettings | undefined): JoinConfig 
   return { [DOWNING_PROVIDER_KEY]: provider, ...(sbr ? { [SBR_STRATEGY_KEY]: sbr.strategy.name } : {}) };
 }
 
+/** The replicas fast path's count from the pod's owner; the reader module loads on first use. */
+function kubernetesReplicas(config: Config, settings: BootstrapSettings, logger: Logger): ReplicasSource {
+  const podName = settings.kubernetesPodName;
+  const k8s = readKubernetesApiSettings(config);
+  return replicasSource(async () => {
+    if (podName === undefined) throw new Error('no pod name: set muster.bootstrap.kubernetes.pod-name or HOSTNAME');
+    const { readOwnerReplicas } = await import('./discovery/kubernetes-replicas.js');
+    const r = await readOwnerReplicas({ settings: k8s, podName, timeoutMs: settings.resolveTimeoutMs });
+    return { replicas: r.replicas, describe: `spec.replicas of ${r.kind} ${r.name}` };
+  }, logger);
+}
+
 /** Starts a node. Configuration errors reject before any port is bound. */
 export async function start(options: StartOptions = {}): Promise<MusterNode> {
   const config = options.config ?? (await loadConfig(options));
@@ -137,7 +152,12 @@ export async function start(options: StartOptions = {}): Promise<MusterNode> {
   let server: ManagementServer | undefined;
   let bootstrap: BootstrapHandle | undefined;
   // The seed-nodes route serves from the start; the status route learns of bootstrap once it runs.
-  const routeOptions: { cluster: ClusterApi; logger: Logger; status?: () => BootstrapStatus } = {
+  const routeOptions: {
+    cluster: ClusterApi;
+    logger: Logger;
+    status?: () => BootstrapStatus;
+    reportedContactPoints?: () => readonly string[] | undefined;
+  } = {
     cluster: undefined as unknown as ClusterApi,
     logger: logger.child({ component: 'bootstrap' }),
   };
@@ -195,9 +215,13 @@ export async function start(options: StartOptions = {}): Promise<MusterNode> {
         },
         logger: logger.child({ component: 'bootstrap' }),
         onDeadline: () => void cs.run(Reasons.ClusterJoinUnsuccessful),
+        ...(bootstrapSettings.expectedReplicas === 'kubernetes' && {
+          replicas: kubernetesReplicas(config, bootstrapSettings, logger.child({ component: 'bootstrap' })),
+        }),
       });
       const running = bootstrap;
       routeOptions.status = () => running.status();
+      routeOptions.reportedContactPoints = () => running.reportedContactPoints();
       client.close();
       cs.addTask('before-service-unbind', 'close-prober', () => prober.close?.());
     }
