@@ -39,6 +39,8 @@ export interface RecordedRequest {
   readonly authorization: string | undefined;
   readonly acceptEncoding: string | undefined;
   readonly body: string;
+  /** The client's IP address (which pod asked, in the end-to-end tests). */
+  readonly remoteAddress?: string;
 }
 
 export interface Answer {
@@ -292,6 +294,7 @@ export class KubernetesApiTestServer {
       authorization: req.headers.authorization,
       acceptEncoding: req.headers['accept-encoding'] as string | undefined,
       body: Buffer.concat(chunks).toString('utf8'),
+      ...(req.socket.remoteAddress !== undefined && { remoteAddress: req.socket.remoteAddress.replace(/^::ffff:/, '') }),
     };
     this.requests.push(recorded);
     this.onRequest?.(recorded);
