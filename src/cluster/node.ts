@@ -899,9 +899,25 @@ export class ClusterNode implements ClusterApi {
     const self = findMember(this.gossip, this.selfUniqueAddress);
     if (self?.status === 'Exiting') this.startExitingTasks();
     if (self?.status === 'Down' && this.selfDownTicks === undefined) this.onSelfDown();
+    this.upOnConvergence();
   }
 
   // ---------------------------------------------------------------- leader
+
+  /**
+   * Beyond Pekko's fixed tick: when gossip brings convergence and members wait in Joining or
+   * WeaklyUp, the leader moves them Up at once instead of up to leader-actions-interval later.
+   * The same converged leader actions run, so nothing moves that the tick would not have moved.
+   * Only while nobody is leaving or down: removals and exits stay on the tick.
+   */
+  private upOnConvergence(): void {
+    if (this.phase !== 'initialized' || !isLeader(this.gossip, this.selfUniqueAddress)) return;
+    const members = this.gossip.members;
+    if (!members.some((m) => m.status === 'Joining' || m.status === 'WeaklyUp')) return;
+    if (!members.every((m) => m.status === 'Joining' || m.status === 'WeaklyUp' || m.status === 'Up')) return;
+    if (!hasConvergence(this.membershipState())) return;
+    this.leaderActions();
+  }
 
   private leaderTick(): void {
     if (this.phase !== 'initialized') return;

@@ -82,8 +82,6 @@ export function musterTemplate(o: MusterTemplateOptions): PodTemplate {
         ...(o.mode === 'kubernetes-api' ? { KUBERNETES_NAMESPACE: pod.namespace } : { NAMESPACE: pod.namespace }),
         // a rollout changes the pod template, as a new image or env value would
         MUSTER_E2E_REVISION: o.revision,
-        // the kubelet sets it to the pod name (the replicas fast path reads the pod's owner by it)
-        HOSTNAME: pod.name,
       },
     }),
   };
