@@ -26,6 +26,9 @@ import { readDowningSettings, type DowningSettings, type SbrSettings } from './c
 import { ConfigError, type Config } from './config/types.js';
 import { validateConfig } from './config/validate.js';
 import { DiscoveryRegistry } from './discovery/registry.js';
+import { readKubernetesApiSettings } from './discovery/settings.js';
+import { replicasSource } from './bootstrap/replicas.js';
+import type { ReplicasSource } from './bootstrap/coordinator.js';
 import type { ServiceDiscovery } from './discovery/types.js';
 import { createLogger, readLogFormat, type Logger } from './logging.js';
 import { startBootstrap, type BootstrapHandle } from './bootstrap/start.js';
@@ -140,6 +143,18 @@ function joinConfigOf(config: Config, sbr: SbrSettings | undefined): JoinConfig 
   return { [DOWNING_PROVIDER_KEY]: provider, ...(sbr ? { [SBR_STRATEGY_KEY]: sbr.strategy.name } : {}) };
 }
 
+/** The replicas fast path's count from the pod's owner; the reader module loads on first use. */
+function kubernetesReplicas(config: Config, settings: BootstrapSettings, logger: Logger): ReplicasSource {
+  const podName = settings.kubernetesPodName;
+  const k8s = readKubernetesApiSettings(config);
+  return replicasSource(async () => {
+    if (podName === undefined) throw new Error('no pod name: set muster.bootstrap.kubernetes.pod-name or HOSTNAME');
+    const { readOwnerReplicas } = await import('./discovery/kubernetes-replicas.js');
+    const r = await readOwnerReplicas({ settings: k8s, podName, timeoutMs: settings.resolveTimeoutMs });
+    return { replicas: r.replicas, describe: `spec.replicas of ${r.kind} ${r.name}` };
+  }, logger);
+}
+
 /** Every layer's typed settings, read before anything listens: a bad value fails here. */
 interface NodeSettings {
   readonly remote: RemoteSettings;
@@ -175,8 +190,9 @@ export async function start(options: StartOptions = {}): Promise<MusterNode> {
     const routes = bootstrapRouteOptions(created.node, logger);
     const dashboard = dashboardSources(settings.downing.sbr, resolvers[0], settings.bootstrap.stableMarginMs, () => routes.status?.());
     mgmt = await startManagementServer(settings, created.node, routes, dashboard, metrics, options, logger);
-    bootstrap = startClusterBootstrap(settings, created.node, mgmt, discovery, metrics, cs, logger);
+    bootstrap = startClusterBootstrap(config, settings, created.node, mgmt, discovery, metrics, cs, logger);
     routes.status = () => bootstrap.status();
+    routes.reportedContactPoints = () => bootstrap.reportedContactPoints();
   } catch (err) {
     rolling.api?.close();
     await mgmt?.close();
@@ -348,7 +364,10 @@ function startCluster(config: Config, settings: NodeSettings, plugins: ClusterPl
 }
 
 /** What the bootstrap routes serve; `status` is set once bootstrap runs (until then: stopped). */
-function bootstrapRouteOptions(cluster: ClusterApi, logger: Logger): { cluster: ClusterApi; logger: Logger; status?: () => BootstrapStatus } {
+function bootstrapRouteOptions(
+  cluster: ClusterApi,
+  logger: Logger,
+): { cluster: ClusterApi; logger: Logger; status?: () => BootstrapStatus; reportedContactPoints?: () => readonly string[] | undefined } {
   return { cluster, logger: logger.child({ component: 'bootstrap' }) };
 }
 
@@ -396,6 +415,7 @@ function startManagementServer(
  * configured it only logs that it bails out and reports phase `skipped`.
  */
 function startClusterBootstrap(
+  config: Config,
   settings: NodeSettings,
   cluster: ClusterApi,
   server: ManagementServer,
@@ -429,6 +449,9 @@ function startClusterBootstrap(
     },
     logger: logger.child({ component: 'bootstrap' }),
     onDeadline: () => void cs.run(Reasons.ClusterJoinUnsuccessful),
+    ...(bootstrapSettings.expectedReplicas === 'kubernetes' && {
+      replicas: kubernetesReplicas(config, bootstrapSettings, logger.child({ component: 'bootstrap' })),
+    }),
   });
   client.close();
   cs.addTask('before-service-unbind', 'close-prober', () => prober.close?.());

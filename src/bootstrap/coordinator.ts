@@ -1,7 +1,9 @@
 // The bootstrap coordinator (spec 2.3-2.9): the imperative shell around the pure decider. It runs
 // discovery lookups with backoff, one probe loop per contact point, a periodic decision, and
 // issues exactly one join. Time, randomness, discovery, probing and the cluster are injected.
+// Lookups stop once a join is issued and back off while their answer does not change.
 import {
+  compareResolvedTarget,
   formatAddress,
   formatTarget,
   resolvedTargetEquals,
@@ -14,7 +16,7 @@ import type { BootstrapSettings } from './settings.js';
 import { formatLookup, type ServiceDiscovery } from '../discovery/types.js';
 import type { Logger } from '../logging.js';
 import { lookupDelayMs, probeDelayMs } from './backoff.js';
-import { cleanHost, formatSelfContactPoint, probeUrl, selectHosts, type SelfContactPoint } from './contact-points.js';
+import { cleanHost, formatSelfContactPoint, matchesSelf, probeUrl, selectHosts, type SelfContactPoint } from './contact-points.js';
 import { decide, type DecisionLog, type JoinDecision, type SeedNodesObservation } from './decider.js';
 import type { SeedNodesDocument } from './seed-nodes.js';
 
@@ -75,7 +77,16 @@ export type CoordinatorSettings = Pick<
   | 'probingFailureTimeoutMs'
   | 'probeIntervalMs'
   | 'probeIntervalJitter'
+  | 'expectedReplicas'
 >;
+
+/** Where the replicas fast path learns the expected count when it is not a configured number. */
+export interface ReplicasSource {
+  /** The count read so far; undefined while unknown. */
+  current(): number | undefined;
+  /** Asks for the count to be read (no-op while a read is running or once one succeeded). */
+  request(): void;
+}
 
 export interface CoordinatorOptions {
   readonly settings: CoordinatorSettings;
@@ -86,6 +97,8 @@ export interface CoordinatorOptions {
   readonly scheduler: Scheduler;
   readonly random: Random;
   readonly logger: Logger;
+  /** Needed when settings.expectedReplicas is `kubernetes`. */
+  readonly replicas?: ReplicasSource;
 }
 
 interface ContactsObservation {
@@ -100,6 +113,8 @@ interface ProbeLoop {
   readonly url: string;
   deadline: number;
   timer: Cancellable | undefined;
+  /** The timeout of the request in flight, if any. */
+  inflight: Cancellable | undefined;
   stopped: boolean;
   status: {
     lastAnswerAt?: number;
@@ -129,6 +144,8 @@ export class BootstrapCoordinator {
   private discoverTimer: Cancellable | undefined;
   private decideTimer: Cancellable | undefined;
   private failures = 0;
+  /** Successful lookups in a row whose answer did not change the contact points. */
+  private unchanged = 0;
   private observation: ContactsObservation | undefined;
   private readonly observations = new Map<string, SeedNodesObservation>();
   private readonly probes = new Map<string, ProbeLoop>();
@@ -208,6 +225,20 @@ export class BootstrapCoordinator {
     };
   }
 
+  /**
+   * Replicas fast path: the contact points this node vouches for in its seed-nodes answer. Only
+   * while bootstrapping; a node that has issued a join vouches for nothing.
+   */
+  reportedContactPoints(): readonly string[] | undefined {
+    if (this.o.settings.expectedReplicas === undefined || this.phase !== 'bootstrapping' || !this.observation) return undefined;
+    return this.observation.contactPoints.map(formatTarget);
+  }
+
+  private expectedReplicas(): number | undefined {
+    const e = this.o.settings.expectedReplicas;
+    return e === 'kubernetes' ? this.o.replicas?.current() : e;
+  }
+
   private reasonNotJoined(): string | undefined {
     switch (this.phase) {
       case 'joined':
@@ -227,7 +258,13 @@ export class BootstrapCoordinator {
 
   private armDiscover(): void {
     this.discoverTimer?.cancel();
-    const delay = lookupDelayMs(this.failures, this.o.settings, this.o.random);
+    const s = this.o.settings;
+    // Failures back off as Pekko does. Beyond Pekko, an unchanged answer also backs off (fewer
+    // API requests), capped at half the stable-margin so the set is re-read within every margin.
+    const delay =
+      this.failures > 0 || this.unchanged === 0
+        ? lookupDelayMs(this.failures, s, this.o.random)
+        : lookupDelayMs(this.unchanged, { ...s, exponentialBackoffMaxMs: Math.max(s.intervalMs, Math.min(s.exponentialBackoffMaxMs, s.stableMarginMs / 2)) }, this.o.random);
     this.discoverTimer = this.o.scheduler.schedule(delay, () => this.lookup());
   }
 
@@ -271,9 +308,9 @@ export class BootstrapCoordinator {
       { marker: 'pekkoBootstrapResolved', pekkoContactPoints: list(filtered.map(formatTarget)) },
       `Located service members based on: [${formatLookup(s.lookup)}]: [${list(raw.map(formatTarget))}], filtered to [${list(filtered.map(formatTarget))}]`,
     );
-    if (!this.observation || !sameSet(this.observation.contactPoints, filtered)) {
-      this.observation = { observedAt: now, contactPoints: filtered };
-    }
+    const changed = !this.observation || !sameSet(this.observation.contactPoints, filtered);
+    if (changed) this.observation = { observedAt: now, contactPoints: filtered };
+    this.unchanged = changed ? 0 : this.unchanged + 1;
     for (const [key, obs] of this.observations) {
       if (!filtered.some((t) => resolvedTargetEquals(t, obs.contactPoint))) this.observations.delete(key);
     }
@@ -283,9 +320,27 @@ export class BootstrapCoordinator {
         this.probes.delete(key);
       }
     }
+    const fastPath = s.expectedReplicas !== undefined;
+    // With the fast path, answers only count when they list this set: ask everyone again now.
+    if (changed && fastPath) for (const p of this.probes.values()) this.probeNow(p);
     for (const t of filtered) this.ensureProbe(t);
+    if (fastPath && s.expectedReplicas === 'kubernetes' && this.isLowest(filtered)) this.o.replicas?.request();
     this.failures = 0;
     this.armDiscover();
+  }
+
+  /** Only the lowest contact point can use the count, so only it reads it (one API request saved per node). */
+  private isLowest(targets: readonly ResolvedTarget[]): boolean {
+    const lowest = [...targets].sort(compareResolvedTarget)[0];
+    return lowest !== undefined && matchesSelf(lowest, this.o.selfContactPoint);
+  }
+
+  /** Probes now unless a request is already in flight (its answer comes soon enough). */
+  private probeNow(p: ProbeLoop): void {
+    if (p.stopped || p.timer === undefined) return;
+    p.timer.cancel();
+    p.timer = undefined;
+    this.probeOnce(p);
   }
 
   private onResolveFailed(e: unknown, generation: number): void {
@@ -299,6 +354,7 @@ export class BootstrapCoordinator {
       `Resolve attempt failed! Cause: ${error} (lookup ${formatLookup(s.lookup)} with discovery [${s.discoveryMethod}])`,
     );
     this.observation = undefined;
+    this.unchanged = 0;
     this.failures++;
     this.armDiscover();
   }
@@ -324,6 +380,7 @@ export class BootstrapCoordinator {
       url: probeUrl(target, this.o.selfContactPoint, s.fallbackPort),
       deadline: this.o.scheduler.now() + s.probingFailureTimeoutMs,
       timer: undefined,
+      inflight: undefined,
       stopped: false,
       status: { seedNodes: [] },
     };
@@ -334,6 +391,7 @@ export class BootstrapCoordinator {
   private stopProbe(p: ProbeLoop): void {
     p.stopped = true;
     p.timer?.cancel();
+    p.inflight?.cancel();
   }
 
   private probeOnce(p: ProbeLoop): void {
@@ -346,10 +404,12 @@ export class BootstrapCoordinator {
     const timeout = this.o.scheduler.schedule(timeoutMs, () =>
       finish(new Error(`request timed out after ${timeoutMs} ms`), sentAt + timeoutMs),
     );
+    p.inflight = timeout;
     const finish = (result: SeedNodesDocument | Error, failedAt?: number) => {
       if (settled) return;
       settled = true;
       timeout.cancel();
+      p.inflight = undefined;
       if (p.stopped) return;
       if (result instanceof Error) this.onProbeFailure(p, result, failedAt);
       else this.onProbeSuccess(p, result, sentAt);
@@ -368,6 +428,7 @@ export class BootstrapCoordinator {
   private scheduleProbe(p: ProbeLoop): void {
     const s = this.o.settings;
     p.timer = this.o.scheduler.schedule(probeDelayMs(s.probeIntervalMs, s.probeIntervalJitter, this.o.random), () => {
+      p.timer = undefined;
       if (!p.stopped) this.probeOnce(p);
     });
   }
@@ -428,13 +489,14 @@ export class BootstrapCoordinator {
         contactPoint: p.target,
         sourceAddress: doc.selfNode,
         seedNodes,
+        ...(doc.contactPoints !== undefined && { peerContactPoints: doc.contactPoints }),
       });
       this.o.logger.info(
         { marker: 'pekkoBootstrapSeedNodes', pekkoSeedNodes: list(seedNodes.map(formatAddress)) },
         `Contact point [${formatAddress(doc.selfNode)}] returned [${seedNodes.length}] seed-nodes [${list(seedNodes.map(formatAddress))}]`,
       );
     }
-    if (seedNodes.length > 0) this.decide();
+    if (seedNodes.length > 0 || doc.contactPoints !== undefined) this.decide();
   }
 
   private onProbingFailed(target: ResolvedTarget): void {
@@ -446,6 +508,7 @@ export class BootstrapCoordinator {
       );
     }
     this.observations.delete(targetKey(target));
+    this.unchanged = 0;
     this.armDiscover();
   }
 
@@ -461,6 +524,7 @@ export class BootstrapCoordinator {
           contactPointsChangedAt: this.observation.observedAt,
           contactPoints: this.observation.contactPoints,
           seedNodesObservations: fresh,
+          ...(this.expectedReplicas() !== undefined && { expectedReplicas: this.expectedReplicas() }),
         },
         this.o.selfContactPoint,
         s,

@@ -1,5 +1,6 @@
 // LowestAddressJoinDecider (spec 2.8): a pure function from what the coordinator has observed to
-// a join decision, with the log line that explains it. The rule order is Pekko's exactly.
+// a join decision, with the log line that explains it. The rule order is Pekko's exactly, plus
+// Muster's replicas fast path (docs/bootstrap.md), which may stand in for the stable-margin wait.
 import {
   compareAddressFull,
   compareResolvedTarget,
@@ -18,6 +19,11 @@ export interface SeedNodesObservation {
   readonly contactPoint: ResolvedTarget;
   readonly sourceAddress: Address;
   readonly seedNodes: readonly Address[];
+  /**
+   * Replicas fast path: the contact points the peer had discovered when it answered
+   * (`host:port`), present only while the peer was still bootstrapping with the fast path on.
+   */
+  readonly peerContactPoints?: readonly string[];
 }
 
 /** Everything one decision looks at (Pekko's SeedNodesInformation); observations already fresh. */
@@ -26,6 +32,8 @@ export interface SeedNodesInformation {
   readonly contactPointsChangedAt: number;
   readonly contactPoints: readonly ResolvedTarget[];
   readonly seedNodesObservations: readonly SeedNodesObservation[];
+  /** Replicas fast path: how many replicas the deployment should have; undefined = fast path off. */
+  readonly expectedReplicas?: number;
 }
 
 export interface DeciderSettings {
@@ -61,6 +69,28 @@ function keep(reason: string, ...logs: DecisionLog[]): DecisionResult {
 
 function hasObservation(info: SeedNodesInformation, target: ResolvedTarget): boolean {
   return info.seedNodesObservations.some((o) => resolvedTargetEquals(o.contactPoint, target));
+}
+
+/**
+ * Why the replicas fast path does not hold, or null when it does: exactly `expected` contact
+ * points discovered, every one answered, none reported seed nodes (rule 1 already returned
+ * otherwise), and each answer lists exactly this node's discovered set. A peer that has issued a
+ * join never lists a set, so its answer blocks the fast path.
+ */
+function fastPathBlocker(info: SeedNodesInformation, expected: number): string | null {
+  const mine = info.contactPoints.map(formatTarget);
+  if (mine.length !== expected) return `${mine.length} contact points discovered, expected replicas ${expected}`;
+  const mineSet = new Set(mine);
+  for (const target of info.contactPoints) {
+    const o = info.seedNodesObservations.find((x) => resolvedTargetEquals(x.contactPoint, target));
+    if (o === undefined) return `no recent answer from [${formatTarget(target)}]`;
+    const theirs = o.peerContactPoints;
+    if (theirs === undefined) return `[${formatTarget(target)}] did not report its contact points`;
+    if (new Set(theirs).size !== mineSet.size || !theirs.every((x) => mineSet.has(x))) {
+      return `[${formatTarget(target)}] reports contact points [${list(theirs)}]`;
+    }
+  }
+  return null;
 }
 
 export function decide(
@@ -103,11 +133,13 @@ export function decide(
     });
   }
 
-  // 3. The discovered set has been unchanged for stable-margin?
+  // 3. The discovered set has been unchanged for stable-margin, or the replicas fast path holds?
   const stableFor = info.currentTime - info.contactPointsChangedAt;
-  if (stableFor < s.stableMarginMs) {
+  const fastPath = info.expectedReplicas === undefined ? undefined : fastPathBlocker(info, info.expectedReplicas);
+  if (stableFor < s.stableMarginMs && fastPath !== null) {
     return keep(
-      `the discovered contact points changed ${Math.round(stableFor)} ms ago; stable-margin is ${s.stableMarginMs} ms`,
+      `the discovered contact points changed ${Math.round(stableFor)} ms ago; stable-margin is ${s.stableMarginMs} ms` +
+        (fastPath === undefined ? '' : `; replicas fast path not taken: ${fastPath}`),
       {
         level: 'debug',
         msg: `Contact points observations changed ${Math.round(stableFor)} ms ago, waiting for stable-margin [${s.stableMarginMs} ms]`,
@@ -132,7 +164,21 @@ export function decide(
 
   // 6./7. Only the lowest may form a new cluster, and only when new clusters are enabled.
   if (matchesSelf(lowest, self)) {
-    if (s.newClusterEnabled) return { decision: { type: 'JoinSelf' }, logs: [] };
+    if (s.newClusterEnabled) {
+      const logs: DecisionLog[] =
+        stableFor < s.stableMarginMs
+          ? [
+              {
+                level: 'info',
+                marker: 'musterBootstrapFastPath',
+                msg:
+                  `Replicas fast path: all [${info.expectedReplicas}] expected contact points answered without seed nodes ` +
+                  `and report the same contact points [${list(discovered)}]; not waiting out stable-margin`,
+              },
+            ]
+          : [];
+      return { decision: { type: 'JoinSelf' }, logs };
+    }
     return keep('this node is the lowest contact point but new-cluster-enabled is off; waiting for an existing cluster', {
       level: 'warn',
       msg:

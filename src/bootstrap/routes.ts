@@ -11,6 +11,8 @@ export interface BootstrapRoutesOptions {
   readonly cluster: Pick<ClusterApi, 'state' | 'selfAddress'>;
   /** The bootstrap status snapshot; absent when bootstrap is not running in this process. */
   readonly status?: () => BootstrapStatus;
+  /** Replicas fast path: the contact points to report while bootstrapping (`muster.contactPoints`). */
+  readonly reportedContactPoints?: () => readonly string[] | undefined;
   readonly logger: Logger;
 }
 
@@ -23,7 +25,8 @@ export function bootstrapRoutes(app: FastifyInstance, opts: BootstrapRoutesOptio
       opts.logger.info(
         `Bootstrap request from ${request.ip}: Contact Point returning ${view.seedNodes.length} seed-nodes [${view.seedNodes.map((s) => s.node).join(', ')}]`,
       );
-      return sendJson(reply, 200, view);
+      const contactPoints = opts.reportedContactPoints?.();
+      return sendJson(reply, 200, contactPoints === undefined ? view : { ...view, muster: { contactPoints } });
     },
   });
   methodRoute(app, '/bootstrap/status', {

@@ -17,7 +17,15 @@ export interface SeedNodeEntry {
 export interface SeedNodesDocument {
   readonly selfNode: Address;
   readonly seedNodes: readonly SeedNodeEntry[];
+  /**
+   * Muster-only `muster.contactPoints`: the contact points (`host:port`) the answering node has
+   * discovered while it bootstraps with the replicas fast path on. Absent otherwise.
+   */
+  readonly contactPoints?: readonly string[];
 }
+
+/** More contact points than this in an answer is not a deployment Muster bootstraps; ignore them. */
+const MAX_REPORTED_CONTACT_POINTS = 10_000;
 
 export class SeedNodesFormatError extends Error {
   constructor(message: string) {
@@ -68,5 +76,18 @@ export function parseSeedNodesJson(text: string): SeedNodesDocument {
   if (!isObject(doc)) throw new SeedNodesFormatError('expected a JSON object');
   const seeds = doc['seedNodes'];
   if (!Array.isArray(seeds)) throw new SeedNodesFormatError('seedNodes must be an array');
-  return { selfNode: address(doc['selfNode'], 'selfNode'), seedNodes: seeds.map(entry) };
+  const contactPoints = reportedContactPoints(doc['muster']);
+  return {
+    selfNode: address(doc['selfNode'], 'selfNode'),
+    seedNodes: seeds.map(entry),
+    ...(contactPoints !== undefined && { contactPoints }),
+  };
+}
+
+/** The fast-path extension; anything malformed counts as absent, which only keeps the slow path. */
+function reportedContactPoints(v: JsonValue | undefined): string[] | undefined {
+  if (!isObject(v)) return undefined;
+  const list = v['contactPoints'];
+  if (!Array.isArray(list) || list.length > MAX_REPORTED_CONTACT_POINTS) return undefined;
+  return list.every((x) => typeof x === 'string') ? (list as string[]) : undefined;
 }

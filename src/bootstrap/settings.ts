@@ -50,6 +50,13 @@ export interface BootstrapSettings {
   readonly configuredSeedNodes: readonly string[];
   /** muster.bootstrap.deadline: the node must be a member by then or the runtime exits non-zero. */
   readonly deadlineMs: number | undefined;
+  /**
+   * muster.bootstrap.expected-replicas: the replicas fast path (docs/bootstrap.md). A count, or
+   * `kubernetes` to read spec.replicas of this pod's owner; undefined = off (the default).
+   */
+  readonly expectedReplicas?: number | 'kubernetes';
+  /** muster.bootstrap.kubernetes.pod-name, else $HOSTNAME: whose owner `kubernetes` reads. */
+  readonly kubernetesPodName?: string;
 }
 
 /** Pekko's "defined": present, non-blank, and not the literal `<key-name>` placeholder. */
@@ -166,6 +173,9 @@ export function readBootstrapSettings(config: Config): BootstrapSettings {
     ? config.getOptionalDurationMs(deadlinePath, { allowOff: true })
     : undefined;
 
+  const expectedReplicas = readExpectedReplicas(config);
+  const podName = nonEmpty(config, 'muster.bootstrap.kubernetes.pod-name') ?? process.env['HOSTNAME']?.trim();
+
   const configuredSeedNodes = config.has('pekko.cluster.seed-nodes') ? config.getStringList('pekko.cluster.seed-nodes') : [];
 
   return {
@@ -198,5 +208,22 @@ export function readBootstrapSettings(config: Config): BootstrapSettings {
     joinDeciderClass: LOWEST_ADDRESS_JOIN_DECIDER,
     configuredSeedNodes,
     deadlineMs: deadlineMs !== undefined && deadlineMs > 0 ? deadlineMs : undefined,
+    ...(expectedReplicas !== undefined && { expectedReplicas }),
+    ...(expectedReplicas === 'kubernetes' && podName !== undefined && podName !== '' && { kubernetesPodName: podName }),
   };
+}
+
+/** `off` (default), a positive count, or `kubernetes`. */
+function readExpectedReplicas(config: Config): number | 'kubernetes' | undefined {
+  const path = 'muster.bootstrap.expected-replicas';
+  if (!config.has(path)) return undefined;
+  const value = config.getValue(path);
+  const text = String(value).trim();
+  if (value === false || text === 'off' || text === 'false' || text === '') return undefined;
+  if (text === 'kubernetes') return text;
+  if (/^\d+$/.test(text) && Number(text) >= 1) return Number(text);
+  throw new ConfigError(
+    `${path} must be off, a replica count >= 1 or kubernetes, got [${text}] (${config.describeOrigin(path)})`,
+    path,
+  );
 }

@@ -7,7 +7,7 @@ import { formatAddress } from '../address.js';
 import { formatLookup, type ServiceDiscovery } from '../discovery/types.js';
 import type { Logger } from '../logging.js';
 import { formatSelfContactPoint, normalizeBasePath, type SelfContactPoint } from './contact-points.js';
-import { BootstrapCoordinator, type BootstrapStatus, type Prober } from './coordinator.js';
+import { BootstrapCoordinator, type BootstrapStatus, type Prober, type ReplicasSource } from './coordinator.js';
 import { createHttpProber, type HttpProberOptions } from './http-prober.js';
 
 export interface StartBootstrapOptions {
@@ -26,10 +26,14 @@ export interface StartBootstrapOptions {
   readonly random?: Random;
   /** Called once when muster.bootstrap.deadline passes and this node is not a member; the runtime exits non-zero. */
   readonly onDeadline?: (reason: string) => void;
+  /** The expected replica count when settings.expectedReplicas is `kubernetes`. */
+  readonly replicas?: ReplicasSource;
 }
 
 export interface BootstrapHandle {
   status(): BootstrapStatus;
+  /** Replicas fast path: the contact points to report in seed-nodes answers (undefined = none). */
+  reportedContactPoints(): readonly string[] | undefined;
   /** Stops discovery, probing and the deadline; idempotent. */
   stop(): void;
 }
@@ -60,7 +64,7 @@ export function startBootstrap(o: StartBootstrapOptions): BootstrapHandle {
       probes: [],
       reason: 'pekko.cluster.seed-nodes is set; the cluster joins those seed nodes without bootstrap',
     };
-    return { status: () => skipped, stop: () => undefined };
+    return { status: () => skipped, reportedContactPoints: () => undefined, stop: () => undefined };
   }
   if (o.discovery === undefined) throw new Error('startBootstrap needs a ServiceDiscovery when no seed nodes are configured');
 
@@ -80,6 +84,7 @@ export function startBootstrap(o: StartBootstrapOptions): BootstrapHandle {
     scheduler,
     random: o.random ?? Math.random,
     logger,
+    ...(o.replicas !== undefined && { replicas: o.replicas }),
   });
 
   let deadline: { cancel(): void } | undefined;
@@ -100,6 +105,7 @@ export function startBootstrap(o: StartBootstrapOptions): BootstrapHandle {
   let stopped = false;
   return {
     status: () => coordinator.status(),
+    reportedContactPoints: () => coordinator.reportedContactPoints(),
     stop() {
       if (stopped) return;
       stopped = true;

@@ -84,7 +84,10 @@ export class ClusterNode implements ClusterApi {
     this.selfAddress = options.self.address;
     this.counters = this.core.counters;
     this.transport = options.transport;
-    this.gossipExchange = new GossipExchange(this.core, () => this.leaving.onOwnStatus());
+    this.gossipExchange = new GossipExchange(this.core, () => {
+      this.leaving.onOwnStatus();
+      this.leader.upOnConvergence();
+    });
     this.leaving = new Leaving(this.core, {
       gossipTo: (n) => this.gossipExchange.gossipTo(n),
       pushToRandomPeers: (n) => this.gossipExchange.pushToRandomPeers(n),

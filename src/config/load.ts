@@ -294,7 +294,8 @@ function replacesValueWithObject(fields: readonly FieldRecord[]): boolean {
     if (f.unset) return false;
     for (let n = f.object ? f.path.length : f.path.length - 1; n > 0; n--) {
       const first = plainAt.get(originKey(f.path.slice(0, n)));
-      if (first !== undefined && first < f.seq) return true;
+      // Fields of objects inside a list (`endpoints = [{ host = ... }]`) are part of that value.
+      if (first !== undefined && first < f.seq && !(n < f.path.length && /^\d+$/.test(f.path[n]!))) return true;
     }
     return false;
   });

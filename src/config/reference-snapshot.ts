@@ -143,7 +143,8 @@ export async function writeReferenceSnapshot(root: string): Promise<boolean> {
   return true;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+// Run as a script (not when bundled into another entry point, where import.meta.url is the bundle's).
+if (process.argv[1] && /reference-snapshot\.[jt]s$/.test(process.argv[1]) && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
   const ok = await writeReferenceSnapshot(root);
   process.stdout.write(ok ? `wrote ${SNAPSHOT_FILE}\n` : 'reference layer cannot be snapshotted; loads take the full path\n');

@@ -31,6 +31,7 @@ export const CHECKED_KEYS: ReadonlyArray<readonly [string, Kind]> = [
   ['muster.management.basic-auth.password-file', 'string'],
   ['muster.management.dashboard.enabled', 'boolean'],
   ['muster.bootstrap.deadline', 'duration-or-off'],
+  ['muster.bootstrap.kubernetes.pod-name', 'string'],
   ['muster.hocon.allow-url-includes', 'boolean'],
   ['muster.log.format', 'string'],
   ['muster.accept-akka-namespace', 'boolean'],

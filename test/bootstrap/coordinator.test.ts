@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { formatAddress, parseAddress, type Address, type ResolvedTarget } from '../../src/address.js';
 import type { ClusterApi, ClusterState, Member } from '../../src/cluster/api.js';
-import { BootstrapCoordinator, type Prober } from '../../src/bootstrap/coordinator.js';
+import { BootstrapCoordinator, type Prober, type ReplicasSource } from '../../src/bootstrap/coordinator.js';
 import { startBootstrap } from '../../src/bootstrap/start.js';
 import type { SeedNodesDocument } from '../../src/bootstrap/seed-nodes.js';
 import type { BootstrapSettings } from '../../src/bootstrap/settings.js';
@@ -64,7 +64,7 @@ function scriptedDiscovery(s: VirtualClock, answer: (now: number) => Answer, lat
   return { discovery, lookups };
 }
 
-type ProbeAnswer = { seeds?: string[]; system?: string } | Error | 'hang';
+type ProbeAnswer = { seeds?: string[]; system?: string; contactPoints?: string[] } | Error | 'hang';
 
 /** Contact points answer by host; each answer arrives after latencyMs unless it hangs. */
 function scriptedProber(s: VirtualClock, answer: (host: string, now: number) => ProbeAnswer, latencyMs = 5) {
@@ -81,6 +81,7 @@ function scriptedProber(s: VirtualClock, answer: (host: string, now: number) => 
           resolve({
             selfNode: parseAddress(`pekko://${a.system ?? 'sys'}@${host}:17355`),
             seedNodes: (a.seeds ?? []).map((n) => ({ node: parseAddress(n), nodeUid: 1n, status: 'Up', roles: ['dc-default'] })),
+            ...(a.contactPoints && { contactPoints: a.contactPoints }),
           });
         });
       });
@@ -117,6 +118,7 @@ function setup(opts: {
   seed?: number;
   /** Fire the coordinator's timers 1 ms early, as real timers sometimes do against the clock. */
   earlyTimers?: boolean;
+  replicas?: ReplicasSource;
 }) {
   const s = new VirtualClock();
   const scheduler: Scheduler = opts.earlyTimers
@@ -135,6 +137,7 @@ function setup(opts: {
     scheduler,
     random: seededRandom(opts.seed ?? 1),
     logger: log.logger,
+    ...(opts.replicas && { replicas: opts.replicas }),
   });
   return { s, log, d, p, c, coordinator };
 }
@@ -305,9 +308,13 @@ test('an unchanged discovered set keeps its timestamp whatever the order; a chan
   t.coordinator.start();
   await t.s.runUntilAsync(13_000);
   assert.equal(t.c.calls.length, 0, 'the third point arrived at ~4 s, so the 10 s margin is not over at 13 s');
-  await t.s.runUntilAsync(16_000);
+  // Unchanged answers back off (1, 2, then at most stable-margin / 2 s, plus 20 % jitter), so the
+  // third point is seen by ~11 s at the latest, and the margin runs from there.
+  await t.s.runUntilAsync(23_000);
   assert.equal(t.c.calls[0]?.kind, 'join');
-  assert.ok(t.c.calls[0]!.at >= 14_000 && t.c.calls[0]!.at <= 15_500, `joined at ${t.c.calls[0]!.at}`);
+  const seenAt = t.d.lookups.find((at) => at + 10 >= 4000)!;
+  assert.ok(seenAt <= 4000 + 6000, `third point seen at ${seenAt}`);
+  assert.ok(t.c.calls[0]!.at >= seenAt + 10_000 && t.c.calls[0]!.at <= seenAt + 11_500, `joined at ${t.c.calls[0]!.at}`);
 });
 
 test('beyond Pekko: answers from another system are ignored and shown in the status', async () => {
@@ -407,6 +414,8 @@ test('muster.bootstrap.deadline calls onDeadline with the reason when the node i
   assert.equal(reasons.length, 1);
   assert.match(reasons[0]!, /30000 ms .* not among the discovered contact points/);
   h.stop();
+  // A probe may be in flight at the stop: its answer arrives and is dropped; nothing is left after it.
+  await s.runUntilAsync(30_100);
   assert.equal(s.pending(), 0);
 });
 
@@ -503,4 +512,83 @@ test('a malformed discovery answer counts as a failed lookup and a throwing join
   broken = false;
   await s.runUntilAsync(30_000);
   assert.ok(log.lines.some((l) => l['msg'] === 'Join decision failed' && l['err'] === 'transport closed'));
+});
+
+// ------------------------------------------------------------------ replicas fast path
+const cps = (...hosts: string[]) => hosts.map((h) => `${h}:7626`);
+
+test('fast path: once all expected replicas answer with this set, the lowest joins without waiting out stable-margin', async () => {
+  // The third pod shows up at 1.5 s; each peer's own view is complete from 2 s on.
+  const full = (now: number) => now >= 1500;
+  const t = setup({
+    self: '127.0.0.1',
+    discovery: (now) => (full(now) ? targets('127.0.0.1', '127.0.0.2', '127.0.0.3') : targets('127.0.0.1', '127.0.0.2')),
+    probe: (host, now) =>
+      host === '127.0.0.1'
+        ? { contactPoints: t.coordinator.reportedContactPoints() as string[] }
+        : { contactPoints: now >= 2000 ? cps('127.0.0.1', '127.0.0.2', '127.0.0.3') : cps('127.0.0.1', '127.0.0.2') },
+    settings: { expectedReplicas: 3 },
+  });
+  t.coordinator.start();
+  assert.equal(t.coordinator.reportedContactPoints(), undefined, 'nothing to report before the first lookup');
+  await t.s.runUntilAsync(1000);
+  assert.deepEqual(t.coordinator.reportedContactPoints(), cps('127.0.0.1', '127.0.0.2'));
+  // Probes answered at ~1 s report two points: not the expected three.
+  assert.match(t.coordinator.status().reason ?? '', /replicas fast path not taken: 2 contact points discovered, expected replicas 3/);
+  await t.s.runUntilAsync(4000);
+  assert.equal(t.c.calls[0]?.kind, 'join');
+  const joinedAt = t.c.calls[0]!.at;
+  const changedAt = t.d.lookups.find((at) => at + 10 >= 1500)! + 10;
+  assert.ok(joinedAt < changedAt + 5000, `joined at ${joinedAt}, set changed at ${changedAt}`);
+  assert.ok(t.log.markers().includes('musterBootstrapFastPath'));
+  assert.equal(t.coordinator.reportedContactPoints(), undefined, 'a node that issued a join vouches for nothing');
+  // The change was probed at once, not on the next probe tick.
+  const reprobe = t.p.calls.filter((c) => c.at === changedAt && c.url.includes('127.0.0.2'));
+  assert.equal(reprobe.length, 1, `probes of 127.0.0.2 at ${t.p.calls.map((c) => c.at).join(', ')}`);
+});
+
+test('fast path: a peer that has not seen the same set holds the lowest back until stable-margin', async () => {
+  const t = setup({
+    self: '127.0.0.1',
+    discovery: () => targets('127.0.0.1', '127.0.0.2'),
+    probe: (host) => ({ contactPoints: host === '127.0.0.2' ? cps('127.0.0.1', '127.0.0.2', '127.0.0.9') : cps('127.0.0.1', '127.0.0.2') }),
+    settings: { expectedReplicas: 2 },
+  });
+  t.coordinator.start();
+  await t.s.runUntilAsync(4900);
+  assert.equal(t.c.calls.length, 0);
+  assert.match(t.coordinator.status().reason ?? '', /\[127\.0\.0\.2:7626\] reports contact points \[127\.0\.0\.1:7626, 127\.0\.0\.2:7626, 127\.0\.0\.9:7626\]/);
+  await t.s.runUntilAsync(7000);
+  // The ordinary rule: observed at 10 ms, so the margin ends at 5010 (answers trigger a decision).
+  assert.ok(t.c.calls[0]!.at >= 5010 && t.c.calls[0]!.at <= 6000, `joined at ${t.c.calls[0]?.at}`);
+  assert.ok(!t.log.markers().includes('musterBootstrapFastPath'));
+});
+
+test('fast path with expected-replicas = kubernetes: only the lowest node asks for the count; it applies once read', async () => {
+  const asked: number[] = [];
+  let count: number | undefined;
+  const replicas = (s: () => number): ReplicasSource => ({ current: () => count, request: () => void asked.push(s()) });
+  const mk = (self: string) => {
+    const t: ReturnType<typeof setup> = setup({
+      self,
+      discovery: () => targets('127.0.0.1', '127.0.0.2'),
+      probe: () => ({ contactPoints: cps('127.0.0.1', '127.0.0.2') }),
+      settings: { expectedReplicas: 'kubernetes' },
+      replicas: replicas(() => t.s.now()),
+    });
+    return t;
+  };
+  const other = mk('127.0.0.2');
+  other.coordinator.start();
+  await other.s.runUntilAsync(3000);
+  assert.deepEqual(asked, [], 'a node that is not the lowest never reads the count');
+  const lowest = mk('127.0.0.1');
+  lowest.coordinator.start();
+  await lowest.s.runUntilAsync(2500);
+  assert.ok(asked.length >= 1);
+  assert.equal(lowest.c.calls.length, 0, 'no count yet: the stable-margin applies');
+  count = 2;
+  await lowest.s.runUntilAsync(4000);
+  assert.equal(lowest.c.calls[0]?.kind, 'join');
+  assert.ok(lowest.c.calls[0]!.at < 4000);
 });

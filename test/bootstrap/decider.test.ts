@@ -137,3 +137,50 @@ test('required 0 with nobody answered and contact-with-all off keeps probing', (
   });
   assert.equal(r.decision.type, 'KeepProbing');
 });
+
+// ------------------------------------------------------------------ replicas fast path
+const vouch = (target: ResolvedTarget, contactPoints: string[], seeds: string[] = []): SeedNodesObservation => ({
+  ...obs(target, seeds),
+  peerContactPoints: contactPoints,
+});
+const allText = ['10.0.0.5:7626', '10.0.0.200:7626', '10.0.0.7:7626'];
+const lowestSelf = { host: '10.0.0.200', port: 7626 };
+
+test('fast path: every expected contact point answered with the same set and no seeds: the lowest joins before stable-margin', () => {
+  const fresh = info(all, all.map((x) => vouch(x, [...allText].reverse())), 9_999);
+  const r = decide({ ...fresh, expectedReplicas: 3 }, lowestSelf, settings);
+  assert.equal(r.decision.type, 'JoinSelf');
+  assert.equal(r.logs[0]?.marker, 'musterBootstrapFastPath');
+  // The others still wait for the lowest.
+  assert.equal(decide({ ...fresh, expectedReplicas: 3 }, { host: '10.0.0.5', port: 7626 }, settings).decision.type, 'KeepProbing');
+  // Without a count the margin applies as before.
+  assert.equal(decide(fresh, lowestSelf, settings).decision.type, 'KeepProbing');
+});
+
+test('fast path: any missing condition keeps the stable-margin wait and says which', () => {
+  const cases: Array<[string, SeedNodesInformation, RegExp]> = [
+    ['count differs (surge pod, stale count)', { ...info(all, all.map((x) => vouch(x, allText)), 9_999), expectedReplicas: 2 }, /3 contact points discovered, expected replicas 2/],
+    ['one has not answered', { ...info(all, [a, b].map((x) => vouch(x, allText)), 9_999), expectedReplicas: 3 }, /no recent answer from \[10\.0\.0\.7:7626\]/],
+    ['a peer lists another set', { ...info(all, [vouch(a, allText), vouch(b, allText), vouch(c, allText.slice(0, 2))], 9_999), expectedReplicas: 3 }, /\[10\.0\.0\.7:7626\] reports contact points \[10\.0\.0\.5:7626, 10\.0\.0\.200:7626\]/],
+    ['a peer lists a superset', { ...info(all, [vouch(a, allText), vouch(b, allText), vouch(c, [...allText, '10.0.0.9:7626'])], 9_999), expectedReplicas: 3 }, /reports contact points/],
+    ['a peer does not vouch (it joined, or runs without the fast path)', { ...info(all, [vouch(a, allText), vouch(b, allText), obs(c)], 9_999), expectedReplicas: 3 }, /\[10\.0\.0\.7:7626\] did not report its contact points/],
+  ];
+  for (const [name, i, reason] of cases) {
+    const r = decide(i, lowestSelf, settings);
+    assert.equal(r.decision.type, 'KeepProbing', name);
+    assert.match(r.decision.type === 'KeepProbing' ? r.decision.reason : '', reason, name);
+    assert.match(r.decision.type === 'KeepProbing' ? r.decision.reason : '', /stable-margin is 5000 ms; replicas fast path not taken/, name);
+  }
+});
+
+test('fast path: seed nodes still win, and the other gates (required number, new-cluster-enabled, self listed) still apply', () => {
+  const seeds = ['pekko://sys@10.0.0.9:17355'];
+  const withSeeds = { ...info(all, [vouch(a, allText, seeds), vouch(b, allText), vouch(c, allText)], 9_999), expectedReplicas: 3 };
+  assert.equal(decide(withSeeds, lowestSelf, settings).decision.type, 'JoinOtherSeedNodes');
+  const one = [b];
+  const single = { ...info(one, [vouch(b, ['10.0.0.200:7626'])], 9_999), expectedReplicas: 1 };
+  assert.equal(decide(single, lowestSelf, settings).decision.type, 'KeepProbing', 'required-contact-point-nr 2');
+  assert.equal(decide(single, lowestSelf, { ...settings, requiredContactPointNr: 1 }).decision.type, 'JoinSelf');
+  const fresh = { ...info(all, all.map((x) => vouch(x, allText)), 9_999), expectedReplicas: 3 };
+  assert.equal(decide(fresh, lowestSelf, { ...settings, newClusterEnabled: false }).decision.type, 'KeepProbing');
+});

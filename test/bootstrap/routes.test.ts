@@ -81,3 +81,27 @@ test('GET /bootstrap/status serves the coordinator snapshot as JSON, or says boo
     await without.app.close();
   }
 });
+
+test('replicas fast path: the seed-nodes answer carries muster.contactPoints only while there are some to report; the prober reads them', async () => {
+  let reported: readonly string[] | undefined = ['127.0.0.1:7626', '127.0.0.2:7626'];
+  const app = Fastify();
+  bootstrapRoutes(app, { cluster, logger: silentLogger, reportedContactPoints: () => reported });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/bootstrap/seed-nodes`;
+  const prober = createHttpProber();
+  try {
+    members = [];
+    const res = await fetch(url);
+    assert.equal(
+      await res.text(),
+      '{"seedNodes":[],"selfNode":"pekko://sys@127.0.0.1:17355","muster":{"contactPoints":["127.0.0.1:7626","127.0.0.2:7626"]}}',
+    );
+    assert.deepEqual((await prober.probe(url, 3000)).contactPoints, ['127.0.0.1:7626', '127.0.0.2:7626']);
+    reported = undefined;
+    assert.equal(await (await fetch(url)).text(), '{"seedNodes":[],"selfNode":"pekko://sys@127.0.0.1:17355"}');
+    assert.equal((await prober.probe(url, 3000)).contactPoints, undefined);
+  } finally {
+    prober.close?.();
+    await app.close();
+  }
+});

@@ -95,3 +95,13 @@ test('rejects bodies missing any of the four entry fields, with wrong types, or 
   assert.throws(() => parseSeedNodesJson('<html>'), /Invalid seed-nodes response/);
   assert.throws(() => parseSeedNodesJson('[]'), /expected a JSON object/);
 });
+
+test('the fast-path extension muster.contactPoints is read when well-formed and ignored (never an error) otherwise', () => {
+  const base = '"seedNodes":[],"selfNode":"pekko://sys@10.0.0.1:17355"';
+  assert.deepEqual(parseSeedNodesJson(`{${base},"muster":{"contactPoints":["10.0.0.1:7626"]}}`).contactPoints, ['10.0.0.1:7626']);
+  for (const bad of ['"muster":1', '"muster":{"contactPoints":"x"}', '"muster":{"contactPoints":[1]}', '"muster":null']) {
+    const doc = parseSeedNodesJson(`{${base},${bad}}`);
+    assert.equal(doc.contactPoints, undefined, bad);
+    assert.equal(doc.selfNode.host, '10.0.0.1');
+  }
+});

@@ -79,3 +79,21 @@ test('muster.bootstrap.deadline: off by default, a duration when set', async () 
   assert.equal(readBootstrapSettings(await load(`${BASE}muster.bootstrap.deadline = 90s`)).deadlineMs, 90_000);
   assert.equal(readBootstrapSettings(await load(`${BASE}muster.bootstrap.deadline = off`)).deadlineMs, undefined);
 });
+
+test('muster.bootstrap.expected-replicas: off by default; a count; kubernetes with the pod name from config or HOSTNAME; anything else fails', async () => {
+  assert.equal(readBootstrapSettings(await load(BASE)).expectedReplicas, undefined);
+  assert.equal(readBootstrapSettings(await load(`${BASE}muster.bootstrap.expected-replicas = off`)).expectedReplicas, undefined);
+  assert.equal(readBootstrapSettings(await load(`${BASE}muster.bootstrap.expected-replicas = 3`)).expectedReplicas, 3);
+  const k = readBootstrapSettings(
+    await load(`${BASE}muster.bootstrap.expected-replicas = kubernetes\nmuster.bootstrap.kubernetes.pod-name = web-0`),
+  );
+  assert.equal(k.expectedReplicas, 'kubernetes');
+  assert.equal(k.kubernetesPodName, 'web-0');
+  for (const bad of ['0', '-1', '2.5', 'many']) {
+    await assert.rejects(
+      async () => readBootstrapSettings(await load(`${BASE}muster.bootstrap.expected-replicas = "${bad}"`)),
+      (e: unknown) => e instanceof ConfigError && /expected-replicas must be off, a replica count >= 1 or kubernetes/.test(e.message),
+      bad,
+    );
+  }
+});

@@ -372,3 +372,16 @@ test('WeaklyUp: with an unreachable member a joiner becomes WeaklyUp after 7 s, 
   assert.deepEqual(dEvents, ['MemberJoined', 'MemberWeaklyUp', 'MemberUp']);
   assert.ok(nodes[0]!.events.some((e) => e.type === 'UnreachableMember' && e.member.uniqueAddress.address.host === '10.0.0.3'));
 });
+
+test('the leader moves a joiner Up as soon as gossip converges, not on its next leader-actions tick', () => {
+  // A leader-actions interval of one hour: only the convergence trigger can move anyone Up in time.
+  const sim = new ClusterSim({ seed: 21, settings: { leaderActionsIntervalMs: 3_600_000, allowWeaklyUpMembersMs: 0 } });
+  const a = sim.start(A, [A]);
+  sim.run(6000);
+  assert.equal(statuses(a), '10.0.0.1:Up:1', 'a first node moves itself Up on its self-join');
+  const b = sim.start(B, [A]);
+  const c = sim.start(C, [A]);
+  assert.ok(sim.runUntil(() => sim.allUp([a, b, c]), 30_000) !== undefined, 'all Up long before the first tick');
+  assert.equal(statuses(b), statuses(a));
+  assert.deepEqual(sim.violations, []);
+});

@@ -82,6 +82,14 @@ describe('fast path = full path', () => {
     await assertSame({ applicationText: 'a = 1\nb { c = ${?PORT} }', overrides: ['-Da.x=1', '-Dpekko.management.http.port=1'], env: ENV }, true, 'inline');
   });
 
+  test('lists of objects (config discovery endpoints) take the fast path', async () => {
+    const applicationText =
+      'pekko.discovery.config.services.svc.endpoints = [{ host = "127.0.0.1", port = 7626 }, { host = "127.0.0.2", port = 7627 }]\n' +
+      'pekko.cluster.roles = [a, b]';
+    await assertSame({ applicationText, env: ENV }, true, 'list of objects');
+    await assertSame({ applicationText: 'x = [1]\nx { 0 { y = 1 } }', env: ENV }, false, 'a list replaced by an object');
+  });
+
   test('cases that need the full resolution are detected', async () => {
     const full = [
       'my.port = ${pekko.management.http.port}',

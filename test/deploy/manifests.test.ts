@@ -96,6 +96,9 @@ test('kubernetes-api example: schema-valid Deployment, Role and RoleBinding that
   const podRule = role.rules!.find((r) => r.apiGroups!.includes('') && r.resources!.includes('pods'))!;
   for (const verb of ['get', 'list', 'watch', 'patch']) assert.ok(podRule.verbs.includes(verb), `Role grants ${verb} on pods`);
   await checkPodDeletionCost('kubernetes-api', c);
+  // The replicas fast path reads spec.replicas of the pod's owner.
+  const ownerRule = role.rules!.find((r) => r.apiGroups!.includes('apps'))!;
+  for (const kind of ['replicasets', 'statefulsets']) assert.ok(ownerRule.resources!.includes(kind) && ownerRule.verbs.includes('get'), `get on ${kind}`);
   const binding = only<IRoleBinding>(all, 'RoleBinding');
   assert.deepEqual(binding.roleRef, { kind: 'Role', name: role.metadata!.name, apiGroup: 'rbac.authorization.k8s.io' });
   const account = deployment.spec!.template.spec!.serviceAccountName ?? 'default';
@@ -103,6 +106,7 @@ test('kubernetes-api example: schema-valid Deployment, Role and RoleBinding that
   await checkApplicationConf('kubernetes-api', 'kubernetes-api', { PEKKO_CLUSTER_BOOTSTRAP_SERVICE_NAME: 'muster-demo' });
   const config = await loadConfig({ configFile: example('kubernetes-api', 'application.conf'), env: {} });
   assert.equal(config.getString('pekko.discovery.kubernetes-api.pod-label-selector'), 'app=%s');
+  assert.equal(config.getString('muster.bootstrap.expected-replicas'), 'kubernetes');
 });
 
 test('kubernetes-dns example: schema-valid Deployment and headless Service publishing not-ready pods', async () => {
@@ -121,6 +125,10 @@ test('kubernetes-dns example: schema-valid Deployment and headless Service publi
   const serviceName = c.env!.find((e) => e.name === 'PEKKO_CLUSTER_BOOTSTRAP_SERVICE_NAME')!.value;
   assert.equal(serviceName, service.metadata!.name, 'bootstrap looks up the headless Service');
   await checkApplicationConf('kubernetes-dns', 'pekko-dns', { PEKKO_CLUSTER_BOOTSTRAP_SERVICE_NAME: serviceName! });
+  const expected = c.env!.find((e) => e.name === 'MUSTER_EXPECTED_REPLICAS')!.value;
+  assert.equal(Number(expected), deployment.spec!.replicas, 'the fast-path count matches spec.replicas');
+  const config = await loadConfig({ configFile: example('kubernetes-dns', 'application.conf'), env: { MUSTER_EXPECTED_REPLICAS: expected! } });
+  assert.equal(config.getInt('muster.bootstrap.expected-replicas'), 3);
   const role = only<IRole>(all, 'Role');
   assert.ok(role.rules!.some((r) => r.apiGroups!.includes('') && r.resources!.includes('pods') && r.verbs.includes('patch')), 'Role grants patch on pods');
   const binding = only<IRoleBinding>(all, 'RoleBinding');

@@ -261,8 +261,21 @@ export class Deployment {
       );
       for (let i = 0; i < plan.create; i++) this.track(this.createPod(this.template));
       for (const name of plan.delete) this.deletePod(name);
+      this.publishReplicaSets(new Set(plan.delete));
     } finally {
       this.reconciling = false;
+    }
+  }
+
+  /** The ReplicaSet objects pods point at (ownerReferences): spec.replicas as a Deployment sets them. */
+  private publishReplicaSets(deleting: ReadonlySet<string>): void {
+    const counts = new Map<string, number>([[this.template.revision, this.replicas]]);
+    for (const p of this.live.values()) {
+      const rev = p.template.revision;
+      if (rev !== this.template.revision && !p.terminating && !deleting.has(p.record.name)) counts.set(rev, (counts.get(rev) ?? 0) + 1);
+    }
+    for (const [rev, replicas] of counts) {
+      this.o.api.server.put('apps/v1/replicasets', this.o.namespace, { metadata: { name: `${this.o.name}-${rev}` }, spec: { replicas } });
     }
   }
 
@@ -522,6 +535,8 @@ function podObject(pod: LivePod, namespace: string, annotations: Record<string, 
       uid: r.uid,
       labels: { ...t.labels, 'pod-template-hash': t.revision },
       ...(annotations && Object.keys(annotations).length > 0 ? { annotations } : {}),
+      // Pod names are <deployment>-<revision>-<suffix>; the ReplicaSet is <deployment>-<revision>.
+      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: r.name.slice(0, r.name.lastIndexOf('-')), uid: `rs-${t.revision}`, controller: true }],
       creationTimestamp: iso(r.createdAt),
       ...(pod.terminating
         ? { deletionTimestamp: iso(r.deletionRequestedAt ?? Date.now()), deletionGracePeriodSeconds: Math.ceil(t.terminationGracePeriodMs / 1000) }

@@ -13,6 +13,11 @@
 // some time out) or refused while the target has not started yet. In some runs a node of another
 // system (with a cluster of its own) shows up in answers before the calm point, and nodes other
 // than the lowest may have new-cluster-enabled off.
+//
+// With `fastPath`, every node runs the replicas fast path (muster.bootstrap.expected-replicas) with
+// a count that is right, or stale: lower than the pods being started (a scale-up during
+// formation, or surge pods of a rollout), higher (a scale-down), or different per node (the count
+// read at different times). Probe answers carry the answering node's reported contact points.
 import { compareResolvedTarget, formatAddress, type ResolvedTarget } from '../../src/address.js';
 import type { Random } from '../../src/clock.js';
 import { BootstrapCoordinator, type Prober } from '../../src/bootstrap/coordinator.js';
@@ -41,6 +46,40 @@ export interface FormationResult {
   readonly foreignAnswers: number;
   /** Nodes that ran with new-cluster-enabled off. */
   readonly newClusterDisabled: number;
+  /** Fast-path runs: how the expected count relates to the pods started. */
+  readonly expected?: ExpectedKind;
+  /** Self-joins made before the contact points were stable for stable-margin (the fast path). */
+  readonly fastPathJoins: number;
+  /** Virtual ms from the last node's start to all Up in one cluster (undefined if never). */
+  readonly formedAfterLastStartMs: number | undefined;
+}
+
+export type ExpectedKind = 'exact' | 'scale-up' | 'surge' | 'stale-high' | 'mixed';
+
+export interface TrialOptions {
+  readonly family?: Family;
+  /** Run the replicas fast path on every node. */
+  readonly fastPath?: boolean;
+}
+
+/** The expected count each node uses, by scenario kind (drawn from its own stream). */
+function expectedCounts(rnd: Random, n: number): { kind: ExpectedKind; counts: number[] } {
+  const kinds: ExpectedKind[] = ['exact', 'exact', 'scale-up', 'surge', 'stale-high', 'mixed'];
+  const kind = kinds[randomInt(rnd, 0, kinds.length - 1)]!;
+  const lower = randomInt(rnd, 1, Math.max(1, n - 1));
+  const one = (e: number) => Array.from({ length: n }, () => e);
+  switch (kind) {
+    case 'exact':
+      return { kind, counts: one(n) };
+    case 'scale-up': // replicas were raised while the first pods formed; they read the old count
+      return { kind, counts: one(lower) };
+    case 'surge': // one pod more than replicas exists (a surge pod of a rollout)
+      return { kind, counts: one(Math.max(1, n - 1)) };
+    case 'stale-high': // replicas were lowered; fewer pods will ever exist than the count says
+      return { kind, counts: one(n + randomInt(rnd, 1, 3)) };
+    case 'mixed': // each node read the count at another time
+      return { kind, counts: Array.from({ length: n }, () => (rnd() < 0.5 ? lower : n)) };
+  }
 }
 
 const MGMT_PORT = 7626;
@@ -134,10 +173,12 @@ function plan(rnd: Random, family: Family): Plan {
   };
 }
 
-export async function formationTrial(seed: number, familyOverride?: Family): Promise<FormationResult> {
+export async function formationTrial(seed: number, options: Family | TrialOptions = {}): Promise<FormationResult> {
+  const o: TrialOptions = typeof options === 'string' ? { family: options } : options;
   const rnd = seededRandom(seed ^ 0xb007);
-  const family: Family = familyOverride ?? (seed % 2 === 0 ? 'contains-lowest' : 'started-set');
+  const family: Family = o.family ?? (seed % 2 === 0 ? 'contains-lowest' : 'started-set');
   const p = plan(rnd, family);
+  const expected = o.fastPath ? expectedCounts(seededRandom(seed ^ 0xfa57), p.n) : undefined;
   const sim = new ClusterSim({
     seed,
     codec: 'none',
@@ -148,6 +189,7 @@ export async function formationTrial(seed: number, familyOverride?: Family): Pro
   const problems: string[] = [];
   const selfJoins: string[] = [];
   let foreignAnswers = 0;
+  let fastPathJoins = 0;
 
   const targets: ResolvedTarget[] = p.octets.map((o) => ({
     host: `10.0.0.${o}`,
@@ -220,9 +262,11 @@ export async function formationTrial(seed: number, familyOverride?: Family): Pro
           }
           // The server answers with its view at arrival time; the answer travels back afterwards.
           const body = seedNodesBody(node.node.state(), node.address);
+          const contactPoints = coordinators[target!]?.reportedContactPoints();
           clock.schedule(back, () => {
             work.settled = true;
-            resolve(parseSeedNodesJson(body));
+            const doc = parseSeedNodesJson(body);
+            resolve(contactPoints === undefined ? doc : { ...doc, contactPoints });
           });
         });
       });
@@ -238,7 +282,11 @@ export async function formationTrial(seed: number, familyOverride?: Family): Pro
     const cluster = {
       selfAddress: node.node.selfAddress,
       join: (a: typeof address) => {
-        if (formatAddress(a) === selfText) selfJoins.push(selfText);
+        if (formatAddress(a) === selfText) {
+          selfJoins.push(selfText);
+          const stableFor = coordinators[i]?.status().contactPointsStableForMs ?? Infinity;
+          if (stableFor < simBootstrapSettings.stableMarginMs) fastPathJoins++;
+        }
         node.node.join(a);
       },
       joinSeedNodes: (seeds: readonly (typeof address)[]) => {
@@ -252,6 +300,7 @@ export async function formationTrial(seed: number, familyOverride?: Family): Pro
         ...simBootstrapSettings,
         requiredContactPointNr: p.required,
         newClusterEnabled: i === lowestIndex || p.newClusterEnabled[i]!,
+        ...(expected && { expectedReplicas: expected.counts[i]! }),
       },
       selfContactPoint: { scheme: 'http', host: `10.0.0.${p.octets[i]}`, port: MGMT_PORT, basePath: '' },
       discovery: discoveryFor(forkRandom(random)),
@@ -302,6 +351,9 @@ export async function formationTrial(seed: number, familyOverride?: Family): Pro
     selfJoins,
     problems,
     formedAfterCalmMs: formedAt === undefined ? undefined : Math.max(0, formedAt - p.calmAt),
+    fastPathJoins,
+    formedAfterLastStartMs: formedAt === undefined ? undefined : formedAt - Math.max(...p.startAt),
+    ...(expected && { expected: expected.kind }),
     virtualMs: clock.now(),
     foreignAnswers,
     newClusterDisabled: p.newClusterEnabled.filter((on, i) => !on && i !== lowestIndex).length,

@@ -42,6 +42,8 @@ export interface RecordedRequest {
   readonly acceptEncoding: string | undefined;
   readonly contentType: string | undefined;
   readonly body: string;
+  /** The client's IP address (which pod asked, in the end-to-end tests). */
+  readonly remoteAddress?: string;
 }
 
 export interface Answer {
@@ -300,6 +302,7 @@ export class KubernetesApiTestServer {
       acceptEncoding: req.headers['accept-encoding'] as string | undefined,
       contentType: req.headers['content-type'],
       body: Buffer.concat(chunks).toString('utf8'),
+      ...(req.socket.remoteAddress !== undefined && { remoteAddress: req.socket.remoteAddress.replace(/^::ffff:/, '') }),
     };
     this.requests.push(recorded);
     this.onRequest?.(recorded);

@@ -62,6 +62,22 @@ export class LeaderDuties {
     }
   }
 
+  /**
+   * Beyond Pekko's fixed tick: when gossip brings convergence and members wait in Joining or
+   * WeaklyUp, the leader moves them Up at once instead of up to leader-actions-interval later.
+   * The same converged leader actions run, so nothing moves that the tick would not have moved.
+   * Only while nobody is leaving or down: removals and exits stay on the tick.
+   */
+  upOnConvergence(): void {
+    const c = this.core;
+    if (c.phase !== 'initialized' || !isLeader(c.gossip, c.self)) return;
+    const members = c.gossip.members;
+    if (!members.some((m) => m.status === 'Joining' || m.status === 'WeaklyUp')) return;
+    if (!members.every((m) => m.status === 'Joining' || m.status === 'WeaklyUp' || m.status === 'Up')) return;
+    if (!hasConvergence(c.membershipState())) return;
+    this.act();
+  }
+
   /** After moving members to Exiting, tell the two oldest members first (they may take over). */
   private pushToOldest(): void {
     const c = this.core;
