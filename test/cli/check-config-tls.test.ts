@@ -56,6 +56,7 @@ describe('check-config and run with tls-tcp', { skip: opensslMissing() }, () => 
         '}',
         `pekko.management.http { hostname = "127.0.0.1", port = ${mgmtPort} }`,
         'pekko.cluster.seed-nodes = []',
+        'pekko.discovery.method = config',
       ].join('\n');
     writeFileSync(path.join(ca.dir, 'good.conf'), conf(''));
     const ok = await cli(['check-config', '--config', 'good.conf'], ca.dir);
