@@ -22,6 +22,7 @@ const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
 let dir: string;
 let app: string;
 let installed: string;
+let installLog = '';
 
 before(async () => {
   if (skip) return;
@@ -33,8 +34,9 @@ before(async () => {
   writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'muster-pack-test', private: true }));
   // From the cache alone first; fall back to the registry only for what the cache lacks.
   const install = (mode: string) =>
-    run(npm, ['install', mode, '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', tarball], { cwd: app, maxBuffer: 16 << 20 });
-  await install('--offline').catch(() => install('--prefer-offline'));
+    run(npm, ['install', mode, '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=warn', tarball], { cwd: app, maxBuffer: 16 << 20 });
+  const { stdout: out, stderr } = await install('--offline').catch(() => install('--prefer-offline'));
+  installLog = out + stderr;
   installed = path.join(app, 'node_modules', 'muster');
 }, { timeout: 600_000 });
 
@@ -52,6 +54,10 @@ test('the tarball holds the bin with its shebang, the build and the reference co
   }
   assert.equal(existsSync(path.join(installed, 'src')), false, 'sources stay out of the package');
   assert.equal(existsSync(path.join(installed, 'test')), false, 'tests stay out of the package');
+});
+
+test('installing the package pulls no dependency that rejects this Node version', { skip }, () => {
+  assert.doesNotMatch(installLog, /EBADENGINE/, installLog);
 });
 
 test('npx muster --help works from the installed package', { skip }, async () => {
