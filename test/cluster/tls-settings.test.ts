@@ -147,6 +147,25 @@ describe('TLS file checks', { skip: opensslMissing() }, () => {
     assert.throws(() => checkTlsFiles(bad.remote.tls!, bad.config), /key-store: \[.*\.p12\] cannot be used as a PKCS#12 key store: .*wrong key-store-password/);
   });
 
+  test('PKCS#12 trust stores made by openssl and by keytool are read; a wrong trust-store-password is named', async () => {
+    const { ca } = setup();
+    const ks = ca.pkcs12(ca.issue('t'), 'pw');
+    const conf = (ts: string, pw: string) =>
+      `pekko.remote.artery { transport = tls-tcp, ssl.config-ssl-engine { key-store = "${ks}", key-store-password = pw, key-password = pw, trust-store = "${ts}", trust-store-password = "${pw}" } }`;
+    const stores = [ca.trustStore('trustpw')];
+    if (!keytoolMissing()) {
+      const kt = path.join(ca.dir, 'keytool-trust.p12');
+      execFileSync('keytool', ['-importcert', '-noprompt', '-alias', 'ca', '-file', ca.caCertFile, '-keystore', kt, '-storetype', 'PKCS12', '-storepass', 'trustpw'], { stdio: 'ignore' });
+      stores.push(kt);
+    }
+    for (const ts of stores) {
+      const good = await settings(conf(ts, 'trustpw'));
+      checkTlsFiles(good.remote.tls!, good.config);
+    }
+    const bad = await settings(conf(stores[0]!, 'nope'));
+    assert.throws(() => checkTlsFiles(bad.remote.tls!, bad.config), /trust-store: \[.*truststore\.p12\]: MAC check failed: wrong trust-store-password/);
+  });
+
   test('a JKS key store gets the keytool command that converts it', { skip: keytoolMissing() }, async () => {
     const { ca } = setup();
     const jks = path.join(ca.dir, 'node.jks');
