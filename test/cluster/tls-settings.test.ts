@@ -11,6 +11,7 @@ import { remoteSettingsFromConfig } from '../../src/config/settings/remote.js';
 import { chooseCiphers } from '../../src/cluster/tls/ciphers.js';
 import { checkTlsFiles } from '../../src/cluster/tls/check.js';
 import { TlsContextCache } from '../../src/cluster/tls/context.js';
+import { certificatesFromPkcs12, Pkcs12Error } from '../../src/cluster/tls/pkcs12-certs.js';
 import { createPki, keytoolMissing, opensslMissing, type Pki } from '../support/tls-pki.js';
 
 const pkis: Pki[] = [];
@@ -87,6 +88,12 @@ test('enabled-algorithms: IANA names map to OpenSSL names; suites of the other v
     unknown: ['TLS_RSA_WITH_RC4_128_MD5'],
     otherProtocol: [],
   });
+});
+
+test('the PKCS#12 reader refuses garbage and truncated input with a reason', () => {
+  for (const bytes of [Buffer.from('not a store'), Buffer.from([0x30, 0x82, 0x05]), Buffer.from([0x30, 0x03, 0x02, 0x01, 0x03]), Buffer.alloc(0)]) {
+    assert.throws(() => certificatesFromPkcs12(bytes, 'pw'), (e: unknown) => e instanceof Pkcs12Error && /PKCS#12|MAC|DER/.test(e.message));
+  }
 });
 
 describe('TLS file checks', { skip: opensslMissing() }, () => {
