@@ -11,6 +11,7 @@ import { remoteSettingsFromConfig } from '../../src/cluster/remote-settings.js';
 import { chooseCiphers } from '../../src/cluster/tls/ciphers.js';
 import { checkTlsFiles } from '../../src/cluster/tls/check.js';
 import { TlsContextCache } from '../../src/cluster/tls/context.js';
+import { certificatesFromPkcs12, Pkcs12Error } from '../../src/cluster/tls/pkcs12-certs.js';
 import { createPki, keytoolMissing, opensslMissing, type Pki } from '../support/tls-pki.js';
 
 const pkis: Pki[] = [];
@@ -89,6 +90,12 @@ test('enabled-algorithms: IANA names map to OpenSSL names; suites of the other v
   });
 });
 
+test('the PKCS#12 reader refuses garbage and truncated input with a reason', () => {
+  for (const bytes of [Buffer.from('not a store'), Buffer.from([0x30, 0x82, 0x05]), Buffer.from([0x30, 0x03, 0x02, 0x01, 0x03]), Buffer.alloc(0)]) {
+    assert.throws(() => certificatesFromPkcs12(bytes, 'pw'), (e: unknown) => e instanceof Pkcs12Error && /PKCS#12|MAC|DER/.test(e.message));
+  }
+});
+
 describe('TLS file checks', { skip: opensslMissing() }, () => {
   const setup = () => {
     const ca = createPki();
@@ -145,6 +152,25 @@ describe('TLS file checks', { skip: opensslMissing() }, () => {
     checkTlsFiles(good.remote.tls!, good.config);
     const bad = await settings(conf('nope'));
     assert.throws(() => checkTlsFiles(bad.remote.tls!, bad.config), /key-store: \[.*\.p12\] cannot be used as a PKCS#12 key store: .*wrong key-store-password/);
+  });
+
+  test('PKCS#12 trust stores made by openssl and by keytool are read; a wrong trust-store-password is named', async () => {
+    const { ca } = setup();
+    const ks = ca.pkcs12(ca.issue('t'), 'pw');
+    const conf = (ts: string, pw: string) =>
+      `pekko.remote.artery { transport = tls-tcp, ssl.config-ssl-engine { key-store = "${ks}", key-store-password = pw, key-password = pw, trust-store = "${ts}", trust-store-password = "${pw}" } }`;
+    const stores = [ca.trustStore('trustpw')];
+    if (!keytoolMissing()) {
+      const kt = path.join(ca.dir, 'keytool-trust.p12');
+      execFileSync('keytool', ['-importcert', '-noprompt', '-alias', 'ca', '-file', ca.caCertFile, '-keystore', kt, '-storetype', 'PKCS12', '-storepass', 'trustpw'], { stdio: 'ignore' });
+      stores.push(kt);
+    }
+    for (const ts of stores) {
+      const good = await settings(conf(ts, 'trustpw'));
+      checkTlsFiles(good.remote.tls!, good.config);
+    }
+    const bad = await settings(conf(stores[0]!, 'nope'));
+    assert.throws(() => checkTlsFiles(bad.remote.tls!, bad.config), /trust-store: \[.*truststore\.p12\]: MAC check failed: wrong trust-store-password/);
   });
 
   test('a JKS key store gets the keytool command that converts it', { skip: keytoolMissing() }, async () => {

@@ -236,9 +236,10 @@ describe('tls-tcp transport', { skip }, () => {
     assert.match(String(error.reason), /key-file: cannot read \[.*tls\.key\]: no such file/);
   });
 
-  test('config-ssl-engine: a PKCS#12 key store and a PEM trust store; hostname verification checks the dialled address', async () => {
+  test('config-ssl-engine: PKCS#12 key and trust stores; hostname verification checks the dialled address', async () => {
     const ca = pki();
     const store = (name: string, ips: string[]) => ca.pkcs12(ca.issue(name, { ips }), 'store-pass');
+    const trustStore = ca.trustStore('trust-pass');
     const configEngine = (keyStore: string, hostnameVerification: boolean): TlsSettings => ({
       engine: 'config-ssl-engine',
       protocol: 'TLSv1.2',
@@ -249,8 +250,8 @@ describe('tls-tcp transport', { skip }, () => {
       keyStore,
       keyStorePassword: 'store-pass',
       keyPassword: 'store-pass',
-      trustStore: ca.caCertFile,
-      trustStorePassword: '',
+      trustStore,
+      trustStorePassword: 'trust-pass',
     });
     const a = await node('127.0.0.1', configEngine(store('a', ['127.0.0.1']), true));
     const b = await node('127.0.0.6', configEngine(store('b', ['127.0.0.99']), true));

@@ -39,6 +39,8 @@ export interface Pki {
   rotate(dir: string, cert: NodeCert): void;
   /** A PKCS#12 key store with the node key, its certificate and the CA. */
   pkcs12(cert: NodeCert, password: string): string;
+  /** A PKCS#12 trust store holding only the CA certificate (as openssl makes it). */
+  trustStore(password: string): string;
   dispose(): void;
 }
 
@@ -80,6 +82,11 @@ export function createPki(caName = 'muster-tls-test-ca'): Pki {
     pkcs12(cert, password) {
       const out = `${cert.certFile}.p12`;
       openssl(['pkcs12', '-export', '-in', cert.certFile, '-inkey', cert.keyFile, '-certfile', caCertFile, '-out', out, '-passout', `pass:${password}`], dir);
+      return out;
+    },
+    trustStore(password) {
+      const out = path.join(dir, 'truststore.p12');
+      openssl(['pkcs12', '-export', '-nokeys', '-in', caCertFile, '-out', out, '-passout', `pass:${password}`], dir);
       return out;
     },
     dispose() {

@@ -11,6 +11,7 @@ import {
   type TlsSettings,
 } from '../remote-tls.js';
 import { chooseCiphers } from './ciphers.js';
+import { certificatesFromPkcs12 } from './pkcs12-certs.js';
 
 export class TlsMaterialError extends Error {
   constructor(
@@ -153,12 +154,11 @@ function loadPem(s: RotatingKeysEngineSettings): TlsMaterial {
   return { secureContext, contextOptions, subjectNames: subjectNames(leaf!), notAfter: leaf!.validTo, ignoredAlgorithms: ignored };
 }
 
-function jksError(key: string, path: string, trust: boolean): TlsMaterialError {
+function jksError(key: string, path: string): TlsMaterialError {
   const p12 = path.replace(/\.(jks|jceks|keystore)$/i, '') + '.p12';
   const convert = `keytool -importkeystore -srckeystore ${path} -srcstoretype JKS -destkeystore ${p12} -deststoretype PKCS12`;
-  const then = trust ? `, then export its certificates as PEM: openssl pkcs12 -in ${p12} -nokeys -out ${p12.replace(/\.p12$/, '.pem')}` : '';
   return new TlsMaterialError(
-    `${key}: [${path}] is a Java KeyStore (JKS), which Node's TLS cannot read. Convert it: ${convert}${then}; then point ${key} at the new file`,
+    `${key}: [${path}] is a Java KeyStore (JKS), which Node's TLS cannot read. Convert it to PKCS#12: ${convert}; then point ${key} at ${p12}`,
     key,
     path,
   );
@@ -172,26 +172,29 @@ function loadStores(s: ConfigEngineSettings): TlsMaterial {
     throw new TlsMaterialError(`${k}: a PKCS#12 key store has one password; set it equal to ${ksKey}-password`, k);
   }
   const keyStore = read(s.keyStore, ksKey);
-  if (isJavaKeyStore(keyStore)) throw jksError(ksKey, s.keyStore, false);
+  if (isJavaKeyStore(keyStore)) throw jksError(ksKey, s.keyStore);
   const trustStore = read(s.trustStore, tsKey);
-  if (isJavaKeyStore(trustStore)) throw jksError(tsKey, s.trustStore, true);
-  const isPem = trustStore.includes('-----BEGIN CERTIFICATE-----');
-  if (!isPem) {
-    // Node loads a PKCS#12 store only together with a private key, so a store of trusted
-    // certificates cannot be used as it is.
-    throw new TlsMaterialError(
-      `${tsKey}: [${s.trustStore}] is not a PEM file of CA certificates. Node's TLS cannot use a PKCS#12 store ` +
-        `without a private key as trust anchors; export its certificates: ` +
-        `openssl pkcs12 -in ${s.trustStore} -nokeys -out ${s.trustStore}.pem (then set ${tsKey} to that file)`,
-      tsKey,
-      s.trustStore,
-    );
+  if (isJavaKeyStore(trustStore)) throw jksError(tsKey, s.trustStore);
+  // A PEM file of CA certificates, or a PKCS#12 trust store (Node's TLS cannot load the latter itself).
+  let caPem: string;
+  if (trustStore.includes('-----BEGIN CERTIFICATE-----')) {
+    caPem = trustStore.toString('utf8');
+  } else {
+    try {
+      caPem = certificatesFromPkcs12(trustStore, s.trustStorePassword).join('');
+    } catch (err) {
+      const legacy = /legacy algorithm/.test((err as Error).message)
+        ? `; re-export it: openssl pkcs12 -in ${s.trustStore} -nokeys -legacy -out ${s.trustStore}.pem and set ${tsKey} to that file`
+        : '';
+      throw new TlsMaterialError(`${tsKey}: [${s.trustStore}]: ${(err as Error).message}${legacy}`, tsKey, s.trustStore);
+    }
+    if (caPem === '') throw new TlsMaterialError(`${tsKey}: [${s.trustStore}] holds no certificates`, tsKey, s.trustStore);
   }
-  parseCertificates(trustStore, tsKey, s.trustStore);
+  parseCertificates(Buffer.from(caPem), tsKey, s.trustStore);
   const { ciphers, ignored } = cipherOptions(s);
   const contextOptions: SecureContextOptions = {
     pfx: [{ buf: keyStore, passphrase: s.keyStorePassword }],
-    ca: trustStore,
+    ca: caPem,
     minVersion: s.protocol,
     maxVersion: s.protocol,
     ciphers,
