@@ -94,14 +94,14 @@ test('the page and its assets: HTML with relative URLs only, each asset with its
   }
 });
 
-test('read-only: only GET (and HEAD) are served', async () => {
+test('read-only: only GET is served (HEAD answers 405 as on every management route, as in Pekko)', async () => {
   const srv = await start(on, { cluster: upCluster() });
   try {
     for (const p of ['/dashboard', '/dashboard/state', '/dashboard/app.js']) {
       const r = await call(`${srv.url}${p}`, 'POST', { body: 'x', contentType: 'text/plain' });
       assert.equal(r.status, 405, p);
       assert.equal(r.allow, 'GET');
-      assert.equal((await call(`${srv.url}${p}`, 'HEAD')).status, 200, p);
+      assert.equal((await call(`${srv.url}${p}`, 'HEAD')).status, 405, p);
     }
   } finally {
     await srv.close();
@@ -115,7 +115,8 @@ test('base-path: the page and its data live under it', async () => {
     assert.equal((await call(`${srv.url}/dashboard`)).status, 200);
     assert.equal((await call(`${srv.url}/dashboard/app.js`)).status, 200);
     assert.equal((await call(`${srv.url}/dashboard/state`)).status, 200);
-    assert.equal((await call(`${srv.url}/cluster/domain-events`, 'HEAD')).status, 200);
+    // the event stream is under the base path too (405 to HEAD there, 404 outside it)
+    assert.equal((await call(`${srv.url}/cluster/domain-events`, 'HEAD')).status, 405);
     assert.equal((await call(srv.url.replace('/admin/mgmt', '/dashboard'))).status, 404);
   } finally {
     await srv.close();
