@@ -30,6 +30,7 @@ export const CHECKED_KEYS: ReadonlyArray<readonly [string, Kind]> = [
   ['muster.management.basic-auth.username', 'string'],
   ['muster.management.basic-auth.password-file', 'string'],
   ['muster.management.dashboard.enabled', 'boolean'],
+  ['muster.management.cluster-members.app-version', 'boolean'],
   ['muster.bootstrap.deadline', 'duration-or-off'],
   ['muster.bootstrap.kubernetes.pod-name', 'string'],
   ['muster.hocon.allow-url-includes', 'boolean'],

@@ -5,6 +5,8 @@ import { compareAddress, formatAddress, formatHostPort, type Address } from '../
 import type { ClusterEvent, ClusterState, Member } from '../cluster/api.js';
 
 export interface ClusterMemberJson {
+  /** Only with muster.management.cluster-members.app-version = on (not in Pekko's JSON). */
+  readonly appVersion?: string;
   readonly node: string;
   readonly nodeUid: string;
   readonly roles: readonly string[];
@@ -20,8 +22,14 @@ export interface ClusterMembersJson {
   readonly unreachable: readonly { readonly node: string; readonly observedBy: readonly string[] }[];
 }
 
-export function memberJson(m: Member): ClusterMemberJson {
+export interface MemberJsonOptions {
+  /** Add the member's app-version (a Muster extension; keys stay in alphabetical order). */
+  readonly appVersion?: boolean;
+}
+
+export function memberJson(m: Member, options: MemberJsonOptions = {}): ClusterMemberJson {
   return {
+    ...(options.appVersion && { appVersion: m.appVersion }),
     node: formatAddress(m.uniqueAddress.address),
     nodeUid: m.uniqueAddress.uid.toString(),
     roles: [...m.roles],
@@ -35,9 +43,9 @@ function olderFirst(a: Member, b: Member): number {
   return compareAddress(a.uniqueAddress.address, b.uniqueAddress.address);
 }
 
-export function clusterMembersJson(state: ClusterState): ClusterMembersJson {
+export function clusterMembersJson(state: ClusterState, options: MemberJsonOptions = {}): ClusterMembersJson {
   const members = state.members
-    .map(memberJson)
+    .map((m) => memberJson(m, options))
     .sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
   const upSameDc = state.members
     .filter((m) => m.status === 'Up' && m.dataCenter === state.self.dataCenter)

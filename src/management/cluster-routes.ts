@@ -15,6 +15,8 @@ export interface ClusterRoutesOptions {
   readonly logger: Logger;
   readonly streams: OpenStreams;
   readonly domainEvents?: DomainEventsOptions;
+  /** Members' app-version in the members JSON (a Muster extension, off by default). */
+  readonly appVersion?: boolean;
 }
 
 const MEMBERS_PREFIX = '/cluster/members/';
@@ -56,7 +58,7 @@ export function clusterRoutes(app: FastifyInstance, opts: ClusterRoutesOptions):
   const readOnlyReject = (_: FastifyRequest, reply: FastifyReply) => sendText(reply, 405, TEXTS.methodNotAllowedReadOnly);
   const notFound = (reply: FastifyReply, given: string) => sendJson(reply, 404, messageJson(`Member [${given}] not found`));
 
-  const listMembers = (_: FastifyRequest, reply: FastifyReply) => sendJson(reply, 200, clusterMembersJson(cluster.state()));
+  const listMembers = (_: FastifyRequest, reply: FastifyReply) => sendJson(reply, 200, clusterMembersJson(cluster.state(), { appVersion: opts.appVersion === true }));
 
   const joinMember = (request: FastifyRequest, reply: FastifyReply) => {
     const fields = formFields(request, reply);
@@ -95,7 +97,7 @@ export function clusterRoutes(app: FastifyInstance, opts: ClusterRoutesOptions):
     const addr = member.uniqueAddress.address;
     switch (request.method) {
       case 'GET':
-        return sendJson(reply, 200, memberJson(member));
+        return sendJson(reply, 200, memberJson(member, { appVersion: opts.appVersion === true }));
       case 'DELETE':
         cluster.leave(addr);
         return sendJson(reply, 200, messageJson(`Leaving ${formatAddress(addr)}`));

@@ -130,7 +130,8 @@ export async function startManagement(options: StartManagementOptions): Promise<
     builtIns.push({
       name: 'cluster-management',
       classNames: [CLUSTER_HTTP_ROUTES_CLASS],
-      register: (app) => clusterRoutes(app, { cluster, readOnly, logger, streams, domainEvents: options.domainEvents }),
+      register: (app) =>
+        clusterRoutes(app, { cluster, readOnly, logger, streams, domainEvents: options.domainEvents, appVersion: settings.membersAppVersion }),
     });
   }
   const available = [...builtIns, ...(options.routeProviders ?? [])];

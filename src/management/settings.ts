@@ -61,6 +61,8 @@ export interface DashboardSettings {
 }
 
 export interface ManagementSettings {
+  /** Members' app-version in the cluster JSON (muster.management.cluster-members.app-version). */
+  readonly membersAppVersion: boolean;
   readonly http: ManagementHttpSettings;
   readonly healthChecks: HealthCheckSettings;
   readonly clusterHealthCheck: ClusterHealthCheckSettings;
@@ -104,6 +106,7 @@ export const DEFAULT_MANAGEMENT_SETTINGS: ManagementSettings = {
     basicAuth: { username: '', passwordFile: '' },
   },
   dashboard: { enabled: false },
+  membersAppVersion: false,
 };
 
 const HTTP = 'pekko.management.http';
@@ -160,7 +163,10 @@ export function managementSettingsFromConfig(config: Config): ManagementSettings
   const dashboard: DashboardSettings = {
     enabled: config.has(`${M}.dashboard.enabled`) ? config.getBoolean(`${M}.dashboard.enabled`) : d.dashboard.enabled,
   };
-  return { http, healthChecks, clusterHealthCheck, security, dashboard };
+  const membersAppVersion = config.has(`${M}.cluster-members.app-version`)
+    ? config.getBoolean(`${M}.cluster-members.app-version`)
+    : d.membersAppVersion;
+  return { http, healthChecks, clusterHealthCheck, security, dashboard, membersAppVersion };
 }
 
 /** Checks that the files a switched-on feature needs are named. */

@@ -13,6 +13,7 @@ export interface HttpPatch {
   readonly security?: ManagementSettings['security'];
   readonly readyStates?: ManagementSettings['clusterHealthCheck']['readyStates'];
   readonly dashboard?: ManagementSettings['dashboard'];
+  readonly membersAppVersion?: boolean;
 }
 
 export function testSettings(patch: HttpPatch = {}): ManagementSettings {
@@ -23,6 +24,7 @@ export function testSettings(patch: HttpPatch = {}): ManagementSettings {
     clusterHealthCheck: { readyStates: patch.readyStates ?? d.clusterHealthCheck.readyStates },
     security: patch.security ?? d.security,
     dashboard: patch.dashboard ?? d.dashboard,
+    membersAppVersion: patch.membersAppVersion ?? d.membersAppVersion,
   };
 }
 

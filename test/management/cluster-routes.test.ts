@@ -39,6 +39,29 @@ test('GET /cluster/members matches the spec example byte for byte', async () => 
   }
 });
 
+test('muster.management.cluster-members.app-version = on adds each member\'s appVersion (keys still alphabetical); off keeps Pekko\'s bytes', async () => {
+  const m1 = { ...member('10.0.0.1', 17355, 1n, 'Up'), appVersion: '1.4.2' };
+  const m2 = { ...member('10.0.0.2', 17355, 2n, 'Joining'), appVersion: '1.5.0' };
+  const cluster = new FakeCluster(m1.uniqueAddress);
+  cluster.setState({ self: m1, members: [m1, m2], leader: m1.uniqueAddress.address });
+  const on = await start({ membersAppVersion: true }, { cluster });
+  const off = await start({}, { cluster });
+  try {
+    const all = await call(`${on.url}/cluster/members`);
+    assert.match(
+      all.text,
+      /"members":\[\{"appVersion":"1\.4\.2","node":"pekko:\/\/Main@10\.0\.0\.1:17355","nodeUid":"1",.*\{"appVersion":"1\.5\.0","node":"pekko:\/\/Main@10\.0\.0\.2:17355"/,
+    );
+    const one = await call(`${on.url}/cluster/members/${encodeURIComponent('pekko://Main@10.0.0.2:17355')}`);
+    assert.equal(one.status, 200);
+    assert.equal(JSON.parse(one.text).appVersion, '1.5.0');
+    assert.ok(!(await call(`${off.url}/cluster/members`)).text.includes('appVersion'));
+  } finally {
+    await on.close();
+    await off.close();
+  }
+});
+
 test('members JSON: leader and oldest omitted when absent, nodeUid a decimal string, order by node text', () => {
   const self = member('10.0.0.9', 2552, SELF_UID, 'Joining');
   const others: Member[] = [member('10.0.0.10', 2552, -1n, 'Leaving'), member('10.0.0.2', 2552, (1n << 62n) + 7n, 'Joining')];
