@@ -40,7 +40,13 @@ for (const strategy of strategies) {
       console.log(`VIOLATION ${strategy} seed ${seed}: ${v.violations.slice(0, 3).join(' | ')}`);
       if (doShrink) console.log(formatScenarioFile(await shrink(scenario), `nemesis ${strategy} seed ${seed}`));
     }
-    if ((seed - first + 1) % 1000 === 0) console.log(`  ${strategy}: ${seed - first + 1}/${runs} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+    if ((seed - first + 1) % 1000 === 0) {
+      const sorted = [...settled].sort((a, b) => a - b);
+      console.log(
+        `  ${strategy}: ${seed - first + 1}/${runs}, violations ${violations}, never settled ${unsettled}, ` +
+          `p50 ${pct(sorted, 0.5)} ms, p99 ${pct(sorted, 0.99)} ms (${((Date.now() - t0) / 1000).toFixed(0)} s)`,
+      );
+    }
   }
   failures += violations;
   settled.sort((a, b) => a - b);

@@ -27,6 +27,15 @@ export function downMemberKeys(g: Gossip): Set<string> {
   return new Set(g.members.filter((m) => m.status === 'Down').map(memberKey));
 }
 
+/**
+ * Observers whose rows convergence ignores: Down and Exiting members. An Exiting member stops
+ * without clearing its row; kept, its stale records would block the very convergence its own
+ * removal needs (found by the nemesis: test/sim/scenarios/nemesis-keep-majority-3773.json).
+ */
+function departedObserverKeys(g: Gossip): Set<string> {
+  return new Set(g.members.filter((m) => m.status === 'Down' || m.status === 'Exiting').map(memberKey));
+}
+
 export function hasConvergence(s: MembershipState): boolean {
   const g = s.gossip;
   const mustHaveSeen = isFirstMemberInDc(g) ? BOOTSTRAP_MUST_SEE : LEADER_STATUSES;
@@ -36,7 +45,7 @@ export function hasConvergence(s: MembershipState): boolean {
   }
   const selfKey = nodeKey(s.self);
   const idx = memberIndex(g);
-  const r = withoutObservers(g.reachability, downMemberKeys(g));
+  const r = withoutObservers(g.reachability, departedObserverKeys(g));
   for (const n of allUnreachableOrTerminated(r)) {
     const k = nodeKey(n);
     if (k === selfKey || s.exitingConfirmed.has(k)) continue;
@@ -55,7 +64,7 @@ export function convergenceBlockers(s: MembershipState): { notSeen: string[]; un
     .map(memberKey);
   const selfKey = nodeKey(s.self);
   const idx = memberIndex(g);
-  const unreachable = allUnreachableOrTerminated(withoutObservers(g.reachability, downMemberKeys(g)))
+  const unreachable = allUnreachableOrTerminated(withoutObservers(g.reachability, departedObserverKeys(g)))
     .map(nodeKey)
     .filter((k) => k !== selfKey && !s.exitingConfirmed.has(k) && !['Down', 'Exiting'].includes(idx.get(k)?.status ?? 'Removed'));
   return { notSeen, unreachable };

@@ -124,6 +124,9 @@ export class SplitBrainResolver implements ClusterPlugin {
       case 'ReachableMember':
         this.countChange();
         this.resetStableDeadline();
+        // As Pekko: the last unreachable member coming back (or its observer leaving) ends the
+        // instability; left counted, down-all-when-unstable would later down a healthy cluster.
+        if (e.type === 'ReachableMember') this.resetStatsIfAllUnreachableDowned();
         return;
       case 'MemberDowned':
         this.resetStableDeadline();

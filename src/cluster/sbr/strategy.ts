@@ -291,9 +291,8 @@ function nodesToDownSet(s: StrategySettings, v: SbrView, d: Decision): Set<strin
  * When a clean partition or crash coexists with indirectly connected nodes, re-run the strategy
  * without the observations between indirectly connected nodes and add its result. A second
  * indirect decision means the picture is too tangled: down everything.
- * The re-run counts only the members that remain once the indirectly connected ones are down:
- * counting them as reachable (as Pekko does) lets both sides of a partition claim them, and
- * each side then keeps itself (found by the nemesis: test/sim/scenarios/nemesis-static-quorum-99.json).
+ * The indirectly connected nodes stay in the re-run's count, as in Pekko: leaving them out lets
+ * each side of a partition that follows a crash win (test/sim/scenarios/nemesis-keep-oldest-242.json).
  */
 function additionalWhenIndirectlyConnected(
   s: StrategySettings,
