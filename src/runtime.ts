@@ -24,7 +24,7 @@ import { readFailureDetectorSettings, type FailureDetectorSettings } from './clu
 import { remoteSettingsFromConfig, type RemoteSettings } from './cluster/remote-settings.js';
 import { readDowningSettings, type DowningSettings, type SbrSettings } from './cluster/sbr/settings.js';
 import { ConfigError, type Config } from './config/types.js';
-import { validateConfig } from './config/validate.js';
+import { validateAllKeys } from './checked-keys.js';
 import { DiscoveryRegistry } from './discovery/registry.js';
 import { readKubernetesApiSettings } from './discovery/settings.js';
 import { replicasSource } from './bootstrap/replicas.js';
@@ -226,7 +226,7 @@ export async function start(options: StartOptions = {}): Promise<MusterNode> {
 /** Load config: the configuration (given or loaded), its type checks, and every layer's settings. */
 async function loadSettings(options: StartOptions): Promise<{ config: Config; logger: Logger; settings: NodeSettings }> {
   const config = options.config ?? (await loadConfig(options));
-  validateConfig(config);
+  validateAllKeys(config);
   const logger = options.logger ?? createLogger({ format: readLogFormat(config) });
   const checked = await preflight(config, {
     registrations: { ...(options.namedHealthChecks && { healthChecks: options.namedHealthChecks }), ...(options.namedRoutes && { routes: options.namedRoutes }) },

@@ -3,7 +3,7 @@
 // Bootstrap and discovery settings are read when bootstrap starts (as in Pekko, where a missing
 // pekko.discovery.method only fails once bootstrap is used).
 import type { Config } from '../config/types.js';
-import { validateConfig } from '../config/validate.js';
+import { validateAllKeys } from '../checked-keys.js';
 import { clusterSettingsFromConfig } from '../cluster/settings.js';
 import { readCoordinatedShutdownSettings } from '../cluster/coordinated-shutdown-settings.js';
 import { readFailureDetectorSettings } from '../cluster/failure-detector-settings.js';
@@ -14,7 +14,7 @@ import { readLogFormat } from '../logging.js';
 import { checkTlsFiles } from '../cluster/tls/check.js';
 
 export function checkSettings(config: Config): void {
-  validateConfig(config);
+  validateAllKeys(config);
   const remote = remoteSettingsFromConfig(config);
   if (remote.tls) checkTlsFiles(remote.tls, config);
   clusterSettingsFromConfig(config);

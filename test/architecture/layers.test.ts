@@ -27,7 +27,7 @@ const LAYERS: readonly Layer[] = [
   { name: 'management', rank: 2, members: ['management/'] },
   { name: 'rollingupdate', rank: 2, members: ['rollingupdate/'] },
   { name: 'bootstrap', rank: 3, members: ['bootstrap/'] },
-  { name: 'runtime', rank: 4, members: ['runtime.ts', 'runtime-metrics.ts', 'preflight.ts'] },
+  { name: 'runtime', rank: 4, members: ['runtime.ts', 'runtime-metrics.ts', 'preflight.ts', 'checked-keys.ts'] },
   { name: 'cli', rank: 5, members: ['cli/'] },
   { name: 'entry', rank: 6, members: ['main.ts', 'index.ts'] },
 ];

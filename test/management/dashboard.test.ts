@@ -41,8 +41,8 @@ test('settings: muster.management.dashboard.enabled is off by default and read f
   const s = managementSettingsFromConfig(await loadConfig({ applicationText: 'muster.management.dashboard.enabled = on' }));
   assert.equal(s.dashboard.enabled, true);
   await assert.rejects(async () => {
-    const { validateConfig } = await import('../../src/config/validate.js');
-    validateConfig(await loadConfig({ applicationText: 'muster.management.dashboard.enabled = maybe' }));
+    const { validateAllKeys } = await import('../../src/checked-keys.js');
+    validateAllKeys(await loadConfig({ applicationText: 'muster.management.dashboard.enabled = maybe' }));
   }, /muster\.management\.dashboard\.enabled/);
 });
 
