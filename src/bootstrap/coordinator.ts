@@ -261,10 +261,11 @@ export class BootstrapCoordinator {
     const s = this.o.settings;
     // Failures back off as Pekko does. Beyond Pekko, an unchanged answer also backs off (fewer
     // API requests), capped at half the stable-margin so the set is re-read within every margin.
+    const unchangedCap = Math.max(s.intervalMs, Math.min(s.exponentialBackoffMaxMs, s.stableMarginMs / 2));
     const delay =
       this.failures > 0 || this.unchanged === 0
         ? lookupDelayMs(this.failures, s, this.o.random)
-        : lookupDelayMs(this.unchanged, { ...s, exponentialBackoffMaxMs: Math.max(s.intervalMs, Math.min(s.exponentialBackoffMaxMs, s.stableMarginMs / 2)) }, this.o.random);
+        : lookupDelayMs(this.unchanged, { ...s, exponentialBackoffMaxMs: unchangedCap }, this.o.random);
     this.discoverTimer = this.o.scheduler.schedule(delay, () => this.lookup());
   }
 
@@ -329,7 +330,7 @@ export class BootstrapCoordinator {
     this.armDiscover();
   }
 
-  /** Only the lowest contact point can use the count, so only it reads it (one API request saved per node). */
+  /** Only the lowest contact point can use the count, so only it reads it (two API requests saved per other node). */
   private isLowest(targets: readonly ResolvedTarget[]): boolean {
     const lowest = [...targets].sort(compareResolvedTarget)[0];
     return lowest !== undefined && matchesSelf(lowest, this.o.selfContactPoint);
