@@ -20,6 +20,7 @@ import { freePort } from '../test/support/net.js';
 import { waitFor } from '../test/support/cluster-wait.js';
 import { killAllNodes, startNode, type NodeProcess } from '../test/support/cluster-harness.js';
 import { createPki, opensslMissing, type Pki } from '../test/support/tls-pki.js';
+import { measureWindow, runBench } from './node-window.js';
 
 function arg(name: string, fallback: number, max: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -41,14 +42,6 @@ const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
 };
-
-interface Usage {
-  cpu: { user: number; system: number };
-  uptimeMs: number;
-}
-interface Stats {
-  transport: { bytesOut: number; messagesOut: number };
-}
 
 function clusterConfig(host: string, port: number, seeds: string[], secretDir: string | undefined): string {
   return `
@@ -90,16 +83,7 @@ async function cpuComparison(pki: Pki): Promise<void> {
     );
   }
   await sleep(WARMUP_S * 1000);
-  const u0 = await Promise.all(all.map((n) => n.request<Usage>('usage')));
-  const s0 = await Promise.all(all.map((n) => n.request<Stats>('stats')));
-  await sleep(WINDOW_S * 1000);
-  const u1 = await Promise.all(all.map((n) => n.request<Usage>('usage')));
-  const s1 = await Promise.all(all.map((n) => n.request<Stats>('stats')));
-  const cpu = u1.map((u, i) => {
-    const a = u0[i]!;
-    return ((u.cpu.user + u.cpu.system - a.cpu.user - a.cpu.system) / 1000 / (u.uptimeMs - a.uptimeMs)) * 100;
-  });
-  const msgs = s1.map((s, i) => (s.transport.messagesOut - s0[i]!.transport.messagesOut) / WINDOW_S);
+  const { cpuPct: cpu, messagesOutPerS: msgs } = await measureWindow(all, WINDOW_S);
   const plainCpu = mean(cpu.slice(0, N));
   const tlsCpu = mean(cpu.slice(N));
   console.log(`gossip + heartbeat, ${N} node processes per cluster, gossip and heartbeat every ${INTERVAL_MS} ms, ${WINDOW_S} s window (both clusters at once)`);
@@ -221,12 +205,4 @@ async function main(): Promise<void> {
   }
 }
 
-const stop = () => void killAllNodes().then(() => process.exit(130));
-process.on('SIGINT', stop);
-process.on('SIGTERM', stop);
-main()
-  .catch((err: unknown) => {
-    console.error(err);
-    process.exitCode = 1;
-  })
-  .finally(() => killAllNodes());
+runBench(main);
