@@ -7,7 +7,8 @@
 // takes about warmup + idle + start-up seconds, and every process is killed at the end.
 import { freePort } from '../test/support/net.js';
 import { waitFor } from '../test/support/cluster-wait.js';
-import { killAllNodes, startNode, type NodeProcess } from '../test/support/cluster-harness.js';
+import { startNode, type NodeProcess } from '../test/support/cluster-harness.js';
+import { measureWindow, runBench } from './node-window.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -20,15 +21,6 @@ const N = Math.min(arg('nodes', 10), 50);
 const IDLE_S = Math.min(arg('idle-seconds', 20), 300);
 const WARMUP_S = Math.min(arg('warmup-seconds', 5), 60);
 const SYSTEM = 'IdleBench';
-
-interface Usage {
-  cpu: { user: number; system: number };
-  memory: { rss: number; heapUsed: number };
-  uptimeMs: number;
-}
-interface Stats {
-  transport: { bytesOut: number; messagesOut: number };
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mb = (b: number) => (b / 1024 / 1024).toFixed(1);
@@ -68,21 +60,9 @@ async function main(): Promise<void> {
   const formedS = (Date.now() - t0) / 1000;
   await sleep(WARMUP_S * 1000);
 
-  const u0 = await Promise.all(nodes.map((n) => n.request<Usage>('usage')));
-  const s0 = await Promise.all(nodes.map((n) => n.request<Stats>('stats')));
-  await sleep(IDLE_S * 1000);
-  const u1 = await Promise.all(nodes.map((n) => n.request<Usage>('usage')));
-  const s1 = await Promise.all(nodes.map((n) => n.request<Stats>('stats')));
-
-  const cpuPct = u1.map((u, i) => {
-    const a = u0[i] as Usage;
-    const cpuUs = u.cpu.user + u.cpu.system - a.cpu.user - a.cpu.system;
-    return (cpuUs / 1000 / (u.uptimeMs - a.uptimeMs)) * 100;
-  });
+  const { cpuPct, bytesOutPerS: bytesPerS, messagesOutPerS: msgsPerS, usage: u1 } = await measureWindow(nodes, IDLE_S);
   const rss = u1.map((u) => u.memory.rss);
   const heap = u1.map((u) => u.memory.heapUsed);
-  const bytesPerS = s1.map((s, i) => (s.transport.bytesOut - (s0[i] as Stats).transport.bytesOut) / IDLE_S);
-  const msgsPerS = s1.map((s, i) => (s.transport.messagesOut - (s0[i] as Stats).transport.messagesOut) / IDLE_S);
 
   const c = stat(cpuPct);
   const r = stat(rss);
@@ -97,12 +77,4 @@ async function main(): Promise<void> {
   console.log(`  sent per node       mean ${(b.mean / 1024).toFixed(1)} KiB/s  max ${(b.max / 1024).toFixed(1)} KiB/s, ${m.mean.toFixed(1)} messages/s`);
 }
 
-const stop = () => void killAllNodes().then(() => process.exit(130));
-process.on('SIGINT', stop);
-process.on('SIGTERM', stop);
-main()
-  .catch((err: unknown) => {
-    console.error(err);
-    process.exitCode = 1;
-  })
-  .finally(() => killAllNodes());
+runBench(main);

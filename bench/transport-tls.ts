@@ -11,7 +11,6 @@
 //    open a new connection and deliver the first message, TLS handshake included.
 // Certificates come from the openssl CLI (a throwaway CA in a temp directory). Bounded: every
 // loop has a fixed count and every process is killed at the end.
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { TcpTransport, type TcpTransportSettings } from '../src/cluster/tcp-transport.js';
 import type { MessageCodec } from '../src/cluster/transport.js';
@@ -19,7 +18,8 @@ import type { TlsSettings } from '../src/cluster/remote-tls.js';
 import { freePort } from '../test/support/net.js';
 import { waitFor } from '../test/support/cluster-wait.js';
 import { killAllNodes, startNode, type NodeProcess } from '../test/support/cluster-harness.js';
-import { createPki, opensslMissing, type Pki } from '../test/support/tls-pki.js';
+import { createPki, opensslMissing, rotatingTls, type Pki } from '../test/support/tls-pki.js';
+import { measureWindow, runBench } from './node-window.js';
 
 function arg(name: string, fallback: number, max: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -41,14 +41,6 @@ const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
 };
-
-interface Usage {
-  cpu: { user: number; system: number };
-  uptimeMs: number;
-}
-interface Stats {
-  transport: { bytesOut: number; messagesOut: number };
-}
 
 function clusterConfig(host: string, port: number, seeds: string[], secretDir: string | undefined): string {
   return `
@@ -90,16 +82,7 @@ async function cpuComparison(pki: Pki): Promise<void> {
     );
   }
   await sleep(WARMUP_S * 1000);
-  const u0 = await Promise.all(all.map((n) => n.request<Usage>('usage')));
-  const s0 = await Promise.all(all.map((n) => n.request<Stats>('stats')));
-  await sleep(WINDOW_S * 1000);
-  const u1 = await Promise.all(all.map((n) => n.request<Usage>('usage')));
-  const s1 = await Promise.all(all.map((n) => n.request<Stats>('stats')));
-  const cpu = u1.map((u, i) => {
-    const a = u0[i]!;
-    return ((u.cpu.user + u.cpu.system - a.cpu.user - a.cpu.system) / 1000 / (u.uptimeMs - a.uptimeMs)) * 100;
-  });
-  const msgs = s1.map((s, i) => (s.transport.messagesOut - s0[i]!.transport.messagesOut) / WINDOW_S);
+  const { cpuPct: cpu, messagesOutPerS: msgs } = await measureWindow(all, WINDOW_S);
   const plainCpu = mean(cpu.slice(0, N));
   const tlsCpu = mean(cpu.slice(N));
   console.log(`gossip + heartbeat, ${N} node processes per cluster, gossip and heartbeat every ${INTERVAL_MS} ms, ${WINDOW_S} s window (both clusters at once)`);
@@ -141,21 +124,6 @@ async function transport(host: string, tls: TlsSettings | undefined): Promise<Tc
   return TcpTransport.start({ settings, codec, uid: BigInt(port) });
 }
 
-function rotating(dir: string): TlsSettings {
-  return {
-    engine: 'rotating-keys-engine',
-    protocol: 'TLSv1.3',
-    enabledAlgorithms: ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384'],
-    requireMutualAuthentication: true,
-    hostnameVerification: false,
-    verifyPeerSubject: true,
-    keyFile: path.join(dir, 'tls.key'),
-    certFile: path.join(dir, 'tls.crt'),
-    caCertFile: path.join(dir, 'ca.crt'),
-    contextCacheTtlMs: 300_000,
-  };
-}
-
 /** A ping-pong pair: a sends, b answers, a resolves the round trip. */
 async function pair(hosts: [string, string], tls: TlsSettings | undefined) {
   const a = await transport(hosts[0], tls);
@@ -180,13 +148,13 @@ async function latencyComparison(pki: Pki): Promise<void> {
   // Connection set-up: a fresh pair per round, so every round pays the (TLS) handshakes.
   for (let i = 0; i < 20; i++) {
     for (const kind of ['plain', 'tls'] as const) {
-      const p = await pair(kind === 'plain' ? ['127.0.0.95', '127.0.0.96'] : ['127.0.0.93', '127.0.0.94'], kind === 'tls' ? rotating(secret) : undefined);
+      const p = await pair(kind === 'plain' ? ['127.0.0.95', '127.0.0.96'] : ['127.0.0.93', '127.0.0.94'], kind === 'tls' ? rotatingTls(secret) : undefined);
       connect[kind].push(await p.roundTrip(-1, ''));
       await p.close();
     }
   }
   const plain = await pair(['127.0.0.97', '127.0.0.98'], undefined);
-  const tls = await pair(['127.0.0.91', '127.0.0.92'], rotating(secret));
+  const tls = await pair(['127.0.0.91', '127.0.0.92'], rotatingTls(secret));
   for (let i = 0; i < 100; i++) {
     await plain.roundTrip(i, pad);
     await tls.roundTrip(i, pad);
@@ -221,12 +189,4 @@ async function main(): Promise<void> {
   }
 }
 
-const stop = () => void killAllNodes().then(() => process.exit(130));
-process.on('SIGINT', stop);
-process.on('SIGTERM', stop);
-main()
-  .catch((err: unknown) => {
-    console.error(err);
-    process.exitCode = 1;
-  })
-  .finally(() => killAllNodes());
+runBench(main);

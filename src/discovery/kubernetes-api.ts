@@ -9,6 +9,7 @@ import type { SecureVersion } from 'node:tls';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { RequestContext, ResponseContext, V1PodList } from '@kubernetes/client-node';
 import type { KubernetesApiSettings } from './settings.js';
+import { readTrimmed } from './read-trimmed.js';
 import type { Logger } from '../logging.js';
 import {
   asError,
@@ -54,7 +55,7 @@ export class KubernetesApiServiceDiscovery implements ServiceDiscovery {
     this.env = deps.env ?? process.env;
     // Start loading the client now so the first lookup does not spend its timeout on it.
     loadK8s().catch((e: unknown) => deps.logger.error({ err: asError(e) }, 'Unable to load @kubernetes/client-node'));
-    this.namespace = settings.podNamespace ?? readNamespaceFile(settings.podNamespacePath) ?? 'default';
+    this.namespace = settings.podNamespace ?? readTrimmed(settings.podNamespacePath) ?? 'default';
     try {
       const ca = readFileSync(settings.apiCaPath);
       this.agent = new Agent({ keepAlive: true, maxSockets: 4, ca, ...tlsVersions(settings.tlsVersion) });
@@ -258,15 +259,6 @@ export function serviceAccountOf(token: string): { namespace: string; name: stri
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { sub?: unknown };
     const m = typeof claims.sub === 'string' ? /^system:serviceaccount:([^:]+):([^:]+)$/.exec(claims.sub) : null;
     return m ? { namespace: m[1] as string, name: m[2] as string } : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function readNamespaceFile(path: string): string | undefined {
-  try {
-    const ns = readFileSync(path, 'utf8').trim();
-    return ns === '' ? undefined : ns;
   } catch {
     return undefined;
   }

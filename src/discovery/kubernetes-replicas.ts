@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import type { KubernetesApiSettings } from './settings.js';
+import { readTrimmed } from './read-trimmed.js';
 
 /** The owner kinds whose spec.replicas is the number of pods discovery should find. */
 const OWNER_PATHS: Readonly<Record<string, string>> = {
@@ -70,15 +71,6 @@ export async function readOwnerReplicas(o: KubernetesReplicasOptions): Promise<O
   const replicas = specReplicas(doc);
   if (replicas === undefined) throw new Error(`${owner.kind} ${namespace}/${owner.name} has no readable spec.replicas`);
   return { ...owner, replicas };
-}
-
-function readTrimmed(path: string): string | undefined {
-  try {
-    const text = readFileSync(path, 'utf8').trim();
-    return text === '' ? undefined : text;
-  } catch {
-    return undefined;
-  }
 }
 
 function getJson(r: {

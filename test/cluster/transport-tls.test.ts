@@ -14,7 +14,7 @@ import { encodeFrame, FrameDecoder } from '../../src/cluster/framing.js';
 import type { Logger } from '../../src/logging.js';
 import { freePort } from '../support/net.js';
 import { waitFor } from '../support/cluster-wait.js';
-import { createPki, opensslMissing, type Pki } from '../support/tls-pki.js';
+import { createPki, opensslMissing, rotatingTls, type Pki } from '../support/tls-pki.js';
 
 const skip = opensslMissing();
 
@@ -35,22 +35,6 @@ function capturingLogger(): { logger: Logger; lines: () => Array<Record<string, 
   const out: string[] = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => void out.push(line) });
   return { logger, lines: () => out.map((l) => JSON.parse(l) as Record<string, unknown>), text: () => out.join('') };
-}
-
-function rotating(secretDir: string, over: Partial<TlsSettings> = {}): TlsSettings {
-  return {
-    engine: 'rotating-keys-engine',
-    protocol: 'TLSv1.3',
-    enabledAlgorithms: ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384'],
-    requireMutualAuthentication: true,
-    hostnameVerification: false,
-    verifyPeerSubject: true,
-    keyFile: path.join(secretDir, 'tls.key'),
-    certFile: path.join(secretDir, 'tls.crt'),
-    caCertFile: path.join(secretDir, 'ca.crt'),
-    contextCacheTtlMs: 5 * 60_000,
-    ...over,
-  } as TlsSettings;
 }
 
 const started: TcpTransport<Ping>[] = [];
@@ -123,8 +107,8 @@ function plainHello(port: number, host: string): Promise<{ kind: number; body: R
 describe('tls-tcp transport', { skip }, () => {
   test('two nodes with certificates of one CA exchange messages both ways over TLS', async () => {
     const ca = pki();
-    const a = await node('127.0.0.1', rotating(ca.secretDir('a', ca.issue('a'))));
-    const b = await node('127.0.0.1', rotating(ca.secretDir('b', ca.issue('b'))));
+    const a = await node('127.0.0.1', rotatingTls(ca.secretDir('a', ca.issue('a'))));
+    const b = await node('127.0.0.1', rotatingTls(ca.secretDir('b', ca.issue('b'))));
     for (let i = 0; i < 50; i++) a.t.send(b.t.localAddress, { n: i });
     b.t.send(a.t.localAddress, { n: 99 });
     await waitFor('50 messages a->b', () => b.got.length === 50);
@@ -137,12 +121,12 @@ describe('tls-tcp transport', { skip }, () => {
   test('a peer whose certificate comes from another CA is refused at the TLS handshake; nothing it sends is read', async () => {
     const ca = pki();
     const other = pki('some-other-ca');
-    const a = await node('127.0.0.1', rotating(ca.secretDir('a', ca.issue('a'))));
+    const a = await node('127.0.0.1', rotatingTls(ca.secretDir('a', ca.issue('a'))));
     // The intruder trusts a's CA (so it would accept a) and uses the same subject names, but its
     // own certificate is signed by a CA that a does not trust.
     const intruderDir = other.secretDir('x', other.issue('x'));
     writeFileSync(path.join(intruderDir, 'ca.crt'), Buffer.concat([readFileSync(ca.caCertFile), readFileSync(other.caCertFile)]));
-    const x = await node('127.0.0.2', rotating(intruderDir));
+    const x = await node('127.0.0.2', rotatingTls(intruderDir));
     for (let i = 0; i < 5; i++) x.t.send(a.t.localAddress, { n: i });
     await waitFor('a refuses the intruder three times', () => a.t.stats().tlsRefused >= 3);
     assert.equal(a.got.length, 0, 'no message from the intruder was delivered');
@@ -156,8 +140,8 @@ describe('tls-tcp transport', { skip }, () => {
 
   test('a certificate of the same CA but for another cluster (no shared subject name) is refused', async () => {
     const ca = pki();
-    const a = await node('127.0.0.1', rotating(ca.secretDir('a', ca.issue('a', { cn: 'orders', dns: ['orders-cluster'] }))));
-    const y = await node('127.0.0.3', rotating(ca.secretDir('y', ca.issue('y', { cn: 'billing', dns: ['billing-cluster'] }))));
+    const a = await node('127.0.0.1', rotatingTls(ca.secretDir('a', ca.issue('a', { cn: 'orders', dns: ['orders-cluster'] }))));
+    const y = await node('127.0.0.3', rotatingTls(ca.secretDir('y', ca.issue('y', { cn: 'billing', dns: ['billing-cluster'] }))));
     y.t.send(a.t.localAddress, { n: 1 });
     a.t.send(y.t.localAddress, { n: 2 });
     // Whichever side checks first refuses; in TLS 1.3 the dialling side sees the certificate first.
@@ -173,7 +157,7 @@ describe('tls-tcp transport', { skip }, () => {
 
   test('a plain-TCP peer is refused with a reason it can read, and nothing it sends is delivered', async () => {
     const ca = pki();
-    const a = await node('127.0.0.1', rotating(ca.secretDir('a', ca.issue('a'))));
+    const a = await node('127.0.0.1', rotatingTls(ca.secretDir('a', ca.issue('a'))));
     const reply = await plainHello(a.t.localAddress.port, '127.0.0.1');
     assert.notEqual(reply, 'closed');
     assert.equal((reply as { kind: number }).kind, 3, 'a Reject frame');
@@ -185,7 +169,7 @@ describe('tls-tcp transport', { skip }, () => {
 
   test('mixed tls/plain configuration: neither direction connects and both sides say why', async () => {
     const ca = pki();
-    const secure = await node('127.0.0.1', rotating(ca.secretDir('s', ca.issue('s'))));
+    const secure = await node('127.0.0.1', rotatingTls(ca.secretDir('s', ca.issue('s'))));
     const plain = await node('127.0.0.4', undefined);
     plain.t.send(secure.t.localAddress, { n: 1 });
     secure.t.send(plain.t.localAddress, { n: 2 });
@@ -200,10 +184,10 @@ describe('tls-tcp transport', { skip }, () => {
     const ca2 = pki('ca-two');
     // a starts with a CA1 certificate and trusts only CA1; c holds a CA2 certificate and trusts both.
     const aDir = ca1.secretDir('a', ca1.issue('a'));
-    const a = await node('127.0.0.1', rotating(aDir, { contextCacheTtlMs: 200 } as Partial<TlsSettings>));
+    const a = await node('127.0.0.1', rotatingTls(aDir, { contextCacheTtlMs: 200 } as Partial<TlsSettings>));
     const cDir = ca2.secretDir('c', ca2.issue('c'));
     writeFileSync(path.join(cDir, 'ca.crt'), Buffer.concat([readFileSync(ca1.caCertFile), readFileSync(ca2.caCertFile)]));
-    const c1 = await node('127.0.0.5', rotating(cDir));
+    const c1 = await node('127.0.0.5', rotatingTls(cDir));
     c1.t.send(a.t.localAddress, { n: 1 });
     await waitFor('a refuses c (CA2 not trusted yet)', () => a.t.stats().tlsRefused >= 1);
     assert.equal(a.got.length, 0);
@@ -211,7 +195,7 @@ describe('tls-tcp transport', { skip }, () => {
 
     // The Secret is updated: a now has a CA2 certificate and trusts CA2.
     ca2.rotate(aDir, ca2.issue('a2'));
-    const c2 = await node('127.0.0.5', rotating(cDir));
+    const c2 = await node('127.0.0.5', rotatingTls(cDir));
     // Until the TTL has passed a still uses CA1 and refuses c, which keeps reconnecting with its
     // message queued; a connection made after the TTL gets the rotated files and goes through.
     c2.t.send(a.t.localAddress, { n: 2 });
@@ -224,7 +208,7 @@ describe('tls-tcp transport', { skip }, () => {
     rmSync(path.join(aDir, 'tls.key'));
     const loadsBefore = a.t.stats().tlsContextLoads;
     for (let i = 0; i < 500 && a.t.stats().tlsReloadFailures === 0; i++) {
-      const c = await node('127.0.0.5', rotating(cDir));
+      const c = await node('127.0.0.5', rotatingTls(cDir));
       c.t.send(a.t.localAddress, { n: 100 + i });
       await waitFor(`message ${100 + i} over a new connection`, () => a.got.some((m) => m.n === 100 + i), 20_000);
       await c.t.close();

@@ -20,7 +20,7 @@ import { DiscoveryRegistry } from '../../src/discovery/registry.js';
 import { silentLogger, type Logger } from '../../src/logging.js';
 import { createTestCa } from '../support/certs.js';
 import { missingCommand } from '../support/tools.js';
-import { KubernetesApiTestServer, fixturePods, makePod } from '../support/k8s-api-server.js';
+import { KubernetesApiTestServer, fixturePods, makePod, testApiSettings } from '../support/k8s-api-server.js';
 
 const NS = 'shop';
 const lookup = { serviceName: 'my-service', portName: 'management', protocol: 'tcp' };
@@ -54,21 +54,7 @@ describe('kubernetes-api discovery against a real HTTPS test API server', { skip
     api = await KubernetesApiTestServer.start({ host: '127.0.0.1', tokens: ['token-1'] });
     dir = mkdtempSync(path.join(tmpdir(), 'muster-k8s-'));
     tokenFile = path.join(dir, 'token');
-    settings = {
-      apiCaPath: api.caFile,
-      apiTokenPath: tokenFile,
-      apiServiceHostEnvName: 'KUBERNETES_SERVICE_HOST',
-      apiServicePortEnvName: 'KUBERNETES_SERVICE_PORT',
-      tlsVersion: 'TLSv1.2',
-      podNamespacePath: path.join(dir, 'namespace'),
-      podNamespace: NS,
-      podDomain: 'cluster.local',
-      podLabelSelector: 'app=%s',
-      useRawIp: false,
-      containerName: undefined,
-      httpRequestAcceptEncoding: undefined,
-      pageSize: 500,
-    };
+    settings = testApiSettings(api, dir, tokenFile, NS);
   });
 
   beforeEach(() => {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { KubernetesApiSettings } from '../../src/discovery/settings.js';
 import { controllingOwner, readOwnerReplicas, specReplicas } from '../../src/discovery/kubernetes-replicas.js';
-import { KubernetesApiTestServer } from '../support/k8s-api-server.js';
+import { KubernetesApiTestServer, testApiSettings } from '../support/k8s-api-server.js';
 
 const NS = 'shop';
 let api: KubernetesApiTestServer;
@@ -18,21 +18,7 @@ before(async () => {
   api = await KubernetesApiTestServer.start({ host: '127.0.0.1', tokens: ['token-1'] });
   dir = mkdtempSync(path.join(tmpdir(), 'muster-replicas-'));
   writeFileSync(path.join(dir, 'token'), 'token-1\n');
-  settings = {
-    apiCaPath: api.caFile,
-    apiTokenPath: path.join(dir, 'token'),
-    apiServiceHostEnvName: 'KUBERNETES_SERVICE_HOST',
-    apiServicePortEnvName: 'KUBERNETES_SERVICE_PORT',
-    tlsVersion: 'TLSv1.2',
-    podNamespacePath: path.join(dir, 'namespace'),
-    podNamespace: NS,
-    podDomain: 'cluster.local',
-    podLabelSelector: 'app=%s',
-    useRawIp: false,
-    containerName: undefined,
-    httpRequestAcceptEncoding: undefined,
-    pageSize: 500,
-  };
+  settings = testApiSettings(api, dir, path.join(dir, 'token'), NS);
 });
 
 after(async () => {

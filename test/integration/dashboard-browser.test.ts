@@ -70,25 +70,34 @@ async function screenshot(page: Page, name: string): Promise<void> {
   }
 }
 
+/**
+ * Three free endpoints and, in a temporary directory removed after the test, an application.conf for a
+ * cluster "shop" of them with the dashboard on, role web and the split brain resolver, plus `more` lines.
+ */
+async function threeNodeDashboardCluster(more?: string): Promise<{ nodes: Awaited<ReturnType<typeof allocateNodes>>; conf: string }> {
+  const nodes = await allocateNodes(3);
+  const dir = tempDir();
+  dirs.push(dir);
+  const conf = dir.write(
+    'application.conf',
+    clusterConf({
+      endpoints: nodes,
+      systemName: 'shop',
+      extra: `muster.management.dashboard.enabled = on
+pekko.cluster.roles = ["web"]
+pekko.cluster.downing-provider-class = "org.apache.pekko.cluster.sbr.SplitBrainResolverProvider"${more === undefined ? '' : `\n${more}`}`,
+    }),
+  );
+  return { nodes, conf };
+}
+
 const memberRows = (status: string) => `document.querySelectorAll('#members tr[data-status="${status}"]').length`;
 const rowCount = `document.querySelectorAll('#members tr[data-member]').length`;
 const logText = `document.getElementById('events').innerText`;
 
 describe('dashboard in a headless browser', { skip, concurrency: false }, () => {
   it('shows the cluster form, a member leave on SIGTERM and its own node go and come back, without reloading', async () => {
-    const nodes = await allocateNodes(3);
-    const dir = tempDir();
-    dirs.push(dir);
-    const conf = dir.write(
-      'application.conf',
-      clusterConf({
-        endpoints: nodes,
-        systemName: 'shop',
-        extra: `muster.management.dashboard.enabled = on
-pekko.cluster.roles = ["web"]
-pekko.cluster.downing-provider-class = "org.apache.pekko.cluster.sbr.SplitBrainResolverProvider"`,
-      }),
-    );
+    const { nodes, conf } = await threeNodeDashboardCluster();
     const spawn = (i: number) => group.spawn({ node: nodes[i]!, configFile: conf, name: `node${i + 1}` });
     const procs: MusterProcess[] = [spawn(0), spawn(1), spawn(2)];
     const b = await openBrowser();
@@ -146,20 +155,7 @@ pekko.cluster.downing-provider-class = "org.apache.pekko.cluster.sbr.SplitBrainR
   });
 
   it('shows a frozen member turn unreachable in the matrix and the split brain resolver down it', async () => {
-    const nodes = await allocateNodes(3);
-    const dir = tempDir();
-    dirs.push(dir);
-    const conf = dir.write(
-      'application.conf',
-      clusterConf({
-        endpoints: nodes,
-        systemName: 'shop',
-        extra: `muster.management.dashboard.enabled = on
-pekko.cluster.roles = ["web"]
-pekko.cluster.downing-provider-class = "org.apache.pekko.cluster.sbr.SplitBrainResolverProvider"
-pekko.cluster.split-brain-resolver.stable-after = 5s`,
-      }),
-    );
+    const { nodes, conf } = await threeNodeDashboardCluster('pekko.cluster.split-brain-resolver.stable-after = 5s');
     const procs = nodes.map((n, i) => group.spawn({ node: n, configFile: conf, name: `node${i + 1}` }));
     await waitForOneCluster(procs, 60_000, group);
     const b = await openBrowser();

@@ -68,6 +68,15 @@ function capture() {
   return { lines, logger };
 }
 
+/** The pod `podName` in ns1, a one-member cluster of the Up oldest member, an API client and a captured logger. */
+function singleMember(podName: string) {
+  api.upsertPod('ns1', makePod({ name: podName }));
+  const self = member('10.0.0.1', 17355, 1n, 'Up', { upNumber: 1 });
+  const cluster = new FakeCluster(self.uniqueAddress, { self, members: [self] });
+  const client = createRollingUpdateApi(settings, 'ns1');
+  return { self, cluster, client, ...capture() };
+}
+
 async function until(pred: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 2000 && !pred(); i++) await new Promise((r) => setTimeout(r, 5));
   assert.ok(pred(), what);
@@ -136,11 +145,7 @@ test('the annotator merge-patches its own pod when its age rank changes, keeping
 });
 
 test('server errors are retried after retry-delay until the annotation is written', async () => {
-  api.upsertPod('ns1', makePod({ name: 'pod-r' }));
-  const self = member('10.0.0.1', 17355, 1n, 'Up', { upNumber: 1 });
-  const cluster = new FakeCluster(self.uniqueAddress, { self, members: [self] });
-  const client = createRollingUpdateApi(settings, 'ns1');
-  const { logger, lines } = capture();
+  const { cluster, client, logger, lines } = singleMember('pod-r');
   api.fault({ status: 500, times: 2, match: (r) => r.method === 'PATCH' });
   api.fault({ destroy: true, match: (r) => r.method === 'PATCH' });
   const annotator = new PodDeletionCostAnnotator({ cluster, api: client, podName: 'pod-r', annotatedPodsNr: 3, retryDelayMs: 10, scheduler: systemScheduler, logger });
@@ -154,11 +159,7 @@ test('server errors are retried after retry-delay until the annotation is writte
 });
 
 test('403: not retried, and the error log carries the Role that allows patching pods', async () => {
-  api.upsertPod('ns1', makePod({ name: 'pod-f' }));
-  const self = member('10.0.0.1', 17355, 1n, 'Up', { upNumber: 1 });
-  const cluster = new FakeCluster(self.uniqueAddress, { self, members: [self] });
-  const client = createRollingUpdateApi(settings, 'ns1');
-  const { logger, lines } = capture();
+  const { self, cluster, client, logger, lines } = singleMember('pod-f');
   api.fault({ status: 403, body: '{"kind":"Status","reason":"Forbidden"}', match: (r) => r.method === 'PATCH' && r.path.endsWith('/pod-f') });
   const annotator = new PodDeletionCostAnnotator({ cluster, api: client, podName: 'pod-f', annotatedPodsNr: 3, retryDelayMs: 10, scheduler: systemScheduler, logger });
   annotator.start();

@@ -33,6 +33,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { createTestCa, type TestCa } from './certs.js';
+import type { KubernetesApiSettings } from '../../src/discovery/settings.js';
 
 export interface RecordedRequest {
   readonly method: string;
@@ -77,6 +78,28 @@ export interface StartOptions {
   readonly tokens?: readonly string[];
   /** Share a CA between servers; by default each server makes its own. */
   readonly ca?: TestCa;
+}
+
+/**
+ * kubernetes-api discovery settings that talk to `api` with the token file `tokenPath`, in namespace `namespace`
+ * (pod namespace file under `dir`, label selector app=%s, page size 500).
+ */
+export function testApiSettings(api: KubernetesApiTestServer, dir: string, tokenPath: string, namespace: string): KubernetesApiSettings {
+  return {
+    apiCaPath: api.caFile,
+    apiTokenPath: tokenPath,
+    apiServiceHostEnvName: 'KUBERNETES_SERVICE_HOST',
+    apiServicePortEnvName: 'KUBERNETES_SERVICE_PORT',
+    tlsVersion: 'TLSv1.2',
+    podNamespacePath: path.join(dir, 'namespace'),
+    podNamespace: namespace,
+    podDomain: 'cluster.local',
+    podLabelSelector: 'app=%s',
+    useRawIp: false,
+    containerName: undefined,
+    httpRequestAcceptEncoding: undefined,
+    pageSize: 500,
+  };
 }
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');

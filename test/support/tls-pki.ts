@@ -5,6 +5,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { TlsSettings } from '../../src/cluster/remote-tls.js';
 
 /** Why TLS tests cannot run here, or undefined when they can. */
 export function opensslMissing(): string | undefined {
@@ -15,6 +16,27 @@ export function opensslMissing(): string | undefined {
 export function keytoolMissing(): string | undefined {
   const r = spawnSync('keytool', ['-help'], { stdio: 'ignore' });
   return r.status === 0 ? undefined : 'keytool (a JDK) is not installed';
+}
+
+/**
+ * Transport TLS settings for the rotating-keys-engine reading the Secret-like directory `secretDir`
+ * (see Pki.secretDir): TLS 1.3, mutual authentication and peer subject check on, hostname
+ * verification off, SSLContext cached 5 minutes; `over` replaces any of them.
+ */
+export function rotatingTls(secretDir: string, over: Partial<TlsSettings> = {}): TlsSettings {
+  return {
+    engine: 'rotating-keys-engine',
+    protocol: 'TLSv1.3',
+    enabledAlgorithms: ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384'],
+    requireMutualAuthentication: true,
+    hostnameVerification: false,
+    verifyPeerSubject: true,
+    keyFile: path.join(secretDir, 'tls.key'),
+    certFile: path.join(secretDir, 'tls.crt'),
+    caCertFile: path.join(secretDir, 'ca.crt'),
+    contextCacheTtlMs: 5 * 60_000,
+    ...over,
+  } as TlsSettings;
 }
 
 function openssl(args: string[], cwd: string): void {
