@@ -135,6 +135,8 @@ test('the annotator merge-patches its own pod when its age rank changes, keeping
   cluster.setState({ members: [older, self, other] });
   cluster.emit({ type: 'MemberUp', member: older });
   await until(() => annotation('pod-a') === '9900', 'annotated with 9900');
+  // the server holds the new value before the annotator has read the answer: wait for that too
+  await until(() => annotator.annotations === 2, 'second annotation acknowledged');
   const patches = api.requests.filter((r) => r.method === 'PATCH').length;
   cluster.emit({ type: 'MemberUp', member: older });
   assert.equal(annotator.annotations, 2);
