@@ -85,6 +85,7 @@ export class ClusterNode implements ClusterApi {
     this.counters = this.core.counters;
     this.transport = options.transport;
     this.gossipExchange = new GossipExchange(this.core, () => {
+      this.joining.onGossipAdopted();
       this.leaving.onOwnStatus();
       this.leader.upOnConvergence();
     });
@@ -291,6 +292,8 @@ export class ClusterNode implements ClusterApi {
         return this.gossipExchange.handleGossip(m.from, m.to, m.gossip);
       case 'GossipStatus':
         return this.gossipExchange.handleStatus(m.from, m.version, m.seenDigest);
+      case 'UnknownIncarnation':
+        return this.joining.handleUnknownIncarnation(m.from, m.to);
     }
   }
 

@@ -104,7 +104,15 @@ export class GossipExchange {
     const c = this.core;
     const type = { type: 'GossipEnvelope' };
     if (!uniqueAddressEquals(to, c.self)) return c.drop('wrongUid', type);
-    if (!findMember(c.gossip, from)) return c.drop('unknownSender', type);
+    if (!findMember(c.gossip, from)) {
+      // An incarnation this node never admitted believes it is a member alongside this node
+      // (it joined through a member that went away before gossiping about it): tell it so.
+      // Only that uid acts on the notice, and only while Joining/WeaklyUp (join.ts).
+      if (findMember(remote, c.self) && findMember(remote, from)) {
+        c.send(from.address, { type: 'UnknownIncarnation', from: c.self, to: from });
+      }
+      return c.drop('unknownSender', type);
+    }
     if (this.flaggedBySelf(from)) return c.drop('unreachableSender', type);
     if (!findMember(remote, c.self)) return c.drop('selfNotInGossip', type);
 
