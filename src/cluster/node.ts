@@ -84,11 +84,14 @@ export class ClusterNode implements ClusterApi {
     this.selfAddress = options.self.address;
     this.counters = this.core.counters;
     this.transport = options.transport;
-    this.gossipExchange = new GossipExchange(this.core, () => {
-      this.joining.onGossipAdopted();
-      this.leaving.onOwnStatus();
-      this.leader.upOnConvergence();
-    });
+    this.gossipExchange = new GossipExchange(
+      this.core,
+      () => {
+        this.leaving.onOwnStatus();
+        this.leader.upOnConvergence();
+      },
+      () => this.joining.onMemberContact(),
+    );
     this.leaving = new Leaving(this.core, {
       gossipTo: (n) => this.gossipExchange.gossipTo(n),
       pushToRandomPeers: (n) => this.gossipExchange.pushToRandomPeers(n),

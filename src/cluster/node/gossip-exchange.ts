@@ -23,6 +23,8 @@ export class GossipExchange {
     private readonly core: NodeCore,
     /** Called after every adopted gossip: self's own status may have changed (Exiting, Down). */
     private readonly onGossipAdopted: () => void,
+    /** Called when a member of this node's view gossips to it (so that member knows this incarnation). */
+    private readonly onMemberContact: () => void = () => undefined,
   ) {}
 
   /** Whether self's own reachability row flags the node (gossip to/from it is suppressed). */
@@ -93,6 +95,7 @@ export class GossipExchange {
     const c = this.core;
     if (!findMember(c.gossip, from)) return c.drop('unknownSender', { type: 'GossipStatus' });
     if (this.flaggedBySelf(from)) return c.drop('unreachableSender', { type: 'GossipStatus' });
+    this.onMemberContact();
     if (digest !== seenDigest(c.gossip)) return this.gossipTo(from);
     const cmp = compareClocks(version, c.gossip.version);
     if (cmp === 'Same') return;
@@ -115,6 +118,7 @@ export class GossipExchange {
     }
     if (this.flaggedBySelf(from)) return c.drop('unreachableSender', type);
     if (!findMember(remote, c.self)) return c.drop('selfNotInGossip', type);
+    this.onMemberContact();
 
     const local = c.gossip;
     const remoteSeenSelf = remote.seen.has(c.selfKey);

@@ -21,7 +21,7 @@ export function hasInvalidHost(a: Address): boolean {
 /**
  * Whether a node that joined through `welcomer` should give up its membership as a failed join
  * (spec §0.1, Muster-specific): pure, the clock is passed in. Members of its view have said,
- * since `unknownSince` and without any member's gossip reaching it in between, that they never
+ * since `unknownSince` and without any member's gossip (or status) reaching it in between, that they never
  * admitted this incarnation (`notifier` said so last). It gives up only while it is Joining or
  * WeaklyUp in its own view, once `boundMs` has passed, and only when the member that welcomed it
  * is itself the notifier, or is gone, Down or unreachable in its view: a fresh joiner that the
@@ -63,7 +63,7 @@ export class Join {
   private seedProcess: SeedProcess | undefined;
   /** The member whose Welcome made this node initialized (undefined for a self-join). */
   private welcomer: UniqueAddress | undefined;
-  /** Since when members keep saying they never admitted this incarnation (reset by any adopted gossip). */
+  /** Since when members keep saying they never admitted this incarnation (reset whenever a member gossips to it). */
   private unknownSince: number | undefined;
   private gaveUp = false;
 
@@ -227,8 +227,8 @@ export class Join {
     this.deps.gossipTo(from);
   }
 
-  /** A member's gossip reached this node, so some member knows it: the unknown-incarnation clock restarts. */
-  onGossipAdopted(): void {
+  /** A member's gossip or gossip status reached this node, so some member knows it: the unknown-incarnation clock restarts. */
+  onMemberContact(): void {
     this.unknownSince = undefined;
   }
 
