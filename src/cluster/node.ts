@@ -84,10 +84,14 @@ export class ClusterNode implements ClusterApi {
     this.selfAddress = options.self.address;
     this.counters = this.core.counters;
     this.transport = options.transport;
-    this.gossipExchange = new GossipExchange(this.core, () => {
-      this.leaving.onOwnStatus();
-      this.leader.upOnConvergence();
-    });
+    this.gossipExchange = new GossipExchange(
+      this.core,
+      () => {
+        this.leaving.onOwnStatus();
+        this.leader.upOnConvergence();
+      },
+      () => this.joining.onMemberContact(),
+    );
     this.leaving = new Leaving(this.core, {
       gossipTo: (n) => this.gossipExchange.gossipTo(n),
       pushToRandomPeers: (n) => this.gossipExchange.pushToRandomPeers(n),
@@ -291,6 +295,8 @@ export class ClusterNode implements ClusterApi {
         return this.gossipExchange.handleGossip(m.from, m.to, m.gossip);
       case 'GossipStatus':
         return this.gossipExchange.handleStatus(m.from, m.version, m.seenDigest);
+      case 'UnknownIncarnation':
+        return this.joining.handleUnknownIncarnation(m.from, m.to);
     }
   }
 

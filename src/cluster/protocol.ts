@@ -69,6 +69,11 @@ export type ClusterMessage =
     }
   /** `from` removed the incarnation `to` (stands in for Artery's quarantine notice); only `to` acts on it. */
   | { readonly type: 'Quarantined'; readonly from: UniqueAddress; readonly to: UniqueAddress }
+  /**
+   * `from`, a member, got gossip from the incarnation `to` that lists `from` as a member, but
+   * `from` has never admitted `to` (Muster-specific); only `to` acts on it, see spec §0.1.
+   */
+  | { readonly type: 'UnknownIncarnation'; readonly from: UniqueAddress; readonly to: UniqueAddress }
   /** Cluster singleton hand-over between the previous and the new oldest (cluster/singleton). */
   | {
       readonly type: 'SingletonHandOver';
@@ -98,6 +103,7 @@ export const MESSAGE_TYPES: readonly ClusterMessageType[] = [
   'Heartbeat',
   'HeartbeatRsp',
   'Quarantined',
+  'UnknownIncarnation',
   'SingletonHandOver',
 ];
 
@@ -225,6 +231,7 @@ export function toWire(m: ClusterMessage): WireMessage {
     case 'HeartbeatRsp':
       return { ...head, from: wireUnique(m.from), sequenceNr: m.sequenceNr, creationTime: m.creationTime };
     case 'Quarantined':
+    case 'UnknownIncarnation':
       return { ...head, from: wireUnique(m.from), to: wireUnique(m.to) };
     case 'SingletonHandOver':
       return { ...head, from: wireUnique(m.from), to: wireUnique(m.to), name: m.name, kind: m.kind };
@@ -463,6 +470,7 @@ export function validateMessage(value: unknown): ClusterMessage {
         creationTime: int(o.creationTime, 'creationTime', -MAX_COUNTER, MAX_COUNTER),
       };
     case 'Quarantined':
+    case 'UnknownIncarnation':
       return { type, from: uniqueAddress(o.from, 'from'), to: uniqueAddress(o.to, 'to') };
     case 'SingletonHandOver':
       return {

@@ -53,6 +53,7 @@ test('every message type survives toWire/fromWire, uids exact as 64-bit', () => 
     { type: 'Heartbeat', from: a, sequenceNr: 5, creationTime: 123456 },
     { type: 'HeartbeatRsp', from: b, sequenceNr: 5, creationTime: 123456 },
     { type: 'Quarantined', from: a, to: c },
+    { type: 'UnknownIncarnation', from: a, to: c },
   ];
   for (const m of messages) {
     const back = roundTrip(m);

@@ -7,6 +7,7 @@ import { uniqueAddressKey } from '../../src/address.js';
 import type { Member } from '../../src/cluster/api.js';
 import { statusOf, type Gossip } from '../../src/cluster/gossip.js';
 import { HeartbeatPlugin } from '../../src/cluster/heartbeat-plugin.js';
+import { joinLooksOrphaned } from '../../src/cluster/node/join.js';
 import { DECISION_HISTORY_LIMIT, SplitBrainResolver } from '../../src/cluster/sbr/resolver.js';
 import { decide, type SbrView } from '../../src/cluster/sbr/strategy.js';
 import { SBR_PROVIDER_CLASS, type SbrSettings } from '../../src/cluster/sbr/settings.js';
@@ -166,4 +167,41 @@ test('E: the resolver keeps a bounded history of its decisions', () => {
   assert.ok(decided.length > DECISION_HISTORY_LIMIT, `${decided.length} decisions`);
   assert.equal(resolver?.decisions.length, DECISION_HISTORY_LIMIT);
   assert.equal(resolver?.decisions.at(-1)?.at, decided.at(-1), 'the most recent decisions are the ones kept');
+});
+
+test('F: a joiner welcomed by a member that then goes away gives up once the members of its view say they never admitted it', () => {
+  const sim = new ClusterSim({ seed: 23, codec: 'none', plugins: () => [new HeartbeatPlugin()] });
+  const seeds = [simAddress(1)];
+  const [n1, n2, n3] = [1, 2, 3].map((i) => sim.start(simAddress(i), seeds)) as [SimNode, SimNode, SimNode];
+  assert.ok(sim.runUntil(() => sim.allUp(), 30_000) !== undefined, 'formed');
+  // Node 1 can no longer reach 2 and 3, so they never hear of node 4, which joins through 1.
+  sim.network.block(n1.address, n2.address);
+  sim.network.block(n1.address, n3.address);
+  const n4 = sim.start(simAddress(4), seeds);
+  assert.ok(sim.runUntil(() => statusOf(n4.node.currentGossip(), n4.uniqueAddress) !== 'Removed', 10_000, 10) !== undefined, 'welcomed');
+  assert.equal(statusOf(n4.node.currentGossip(), n2.uniqueAddress), 'Up', 'its view lists node 2');
+  // The transient case: 2 and 3 say they do not know it, but its welcomer is alive and reachable.
+  sim.run(40_000);
+  assert.ok(n4.alive, 'does not give up while the member that welcomed it is reachable');
+  assert.equal(statusOf(n2.node.currentGossip(), n4.uniqueAddress), 'Removed');
+  // The welcomer crashes: 4 is left with a view whose other members never admitted it.
+  sim.kill(n1);
+  assert.ok(sim.runUntil(() => !n4.alive, 60_000) !== undefined, `node 4 gave up: ${sim.view(n4)}`);
+  assert.ok(n2.alive && n3.alive);
+  assert.equal(statusOf(n2.node.currentGossip(), n4.uniqueAddress), 'Removed');
+  assert.equal(statusOf(n3.node.currentGossip(), n4.uniqueAddress), 'Removed');
+});
+
+test('F: joinLooksOrphaned waits for the bound and for the welcomer to be gone, and never touches a member that is Up', () => {
+  const { n1, n2, x } = threeWithDownedThird();
+  const g = n1.node.currentGossip();
+  const joining = withStatusUnchecked(g, n2, 'WeaklyUp');
+  // n2 "joined through" x, which is Down in this view; n1 says it never admitted n2.
+  assert.equal(joinLooksOrphaned(joining, n2.uniqueAddress, x.uniqueAddress, n1.uniqueAddress, 0, 9_999, 10_000), false, 'before the bound');
+  assert.equal(joinLooksOrphaned(joining, n2.uniqueAddress, x.uniqueAddress, n1.uniqueAddress, 0, 10_000, 10_000), true);
+  assert.equal(joinLooksOrphaned(g, n2.uniqueAddress, x.uniqueAddress, n1.uniqueAddress, 0, 60_000, 10_000), false, 'an Up member never gives up');
+  assert.equal(joinLooksOrphaned(joining, n2.uniqueAddress, undefined, n1.uniqueAddress, 0, 60_000, 10_000), false, 'a self-joined node never gives up');
+  // Welcomed by n1, which is Up and reachable: others saying so is the normal transient case.
+  assert.equal(joinLooksOrphaned(joining, n2.uniqueAddress, n1.uniqueAddress, x.uniqueAddress, 0, 60_000, 10_000), false);
+  assert.equal(joinLooksOrphaned(joining, n2.uniqueAddress, n1.uniqueAddress, n1.uniqueAddress, 0, 60_000, 10_000), true, 'the welcomer itself does not know it');
 });

@@ -23,6 +23,8 @@ export class GossipExchange {
     private readonly core: NodeCore,
     /** Called after every adopted gossip: self's own status may have changed (Exiting, Down). */
     private readonly onGossipAdopted: () => void,
+    /** Called when a member of this node's view gossips to it (so that member knows this incarnation). */
+    private readonly onMemberContact: () => void = () => undefined,
   ) {}
 
   /** Whether self's own reachability row flags the node (gossip to/from it is suppressed). */
@@ -93,6 +95,7 @@ export class GossipExchange {
     const c = this.core;
     if (!findMember(c.gossip, from)) return c.drop('unknownSender', { type: 'GossipStatus' });
     if (this.flaggedBySelf(from)) return c.drop('unreachableSender', { type: 'GossipStatus' });
+    this.onMemberContact();
     if (digest !== seenDigest(c.gossip)) return this.gossipTo(from);
     const cmp = compareClocks(version, c.gossip.version);
     if (cmp === 'Same') return;
@@ -104,9 +107,18 @@ export class GossipExchange {
     const c = this.core;
     const type = { type: 'GossipEnvelope' };
     if (!uniqueAddressEquals(to, c.self)) return c.drop('wrongUid', type);
-    if (!findMember(c.gossip, from)) return c.drop('unknownSender', type);
+    if (!findMember(c.gossip, from)) {
+      // An incarnation this node never admitted believes it is a member alongside this node
+      // (it joined through a member that went away before gossiping about it): tell it so.
+      // Only that uid acts on the notice, and only while Joining/WeaklyUp (join.ts).
+      if (findMember(remote, c.self) && findMember(remote, from)) {
+        c.send(from.address, { type: 'UnknownIncarnation', from: c.self, to: from });
+      }
+      return c.drop('unknownSender', type);
+    }
     if (this.flaggedBySelf(from)) return c.drop('unreachableSender', type);
     if (!findMember(remote, c.self)) return c.drop('selfNotInGossip', type);
+    this.onMemberContact();
 
     const local = c.gossip;
     const remoteSeenSelf = remote.seen.has(c.selfKey);

@@ -8,7 +8,7 @@ import { dataCenterOf, isValidAppVersion, makeMember, rolesWithDataCenter } from
 import { nodeKey } from '../node-key.js';
 import type { ClusterShutdownReason } from '../plugin.js';
 import type { ConfigCheck } from '../protocol.js';
-import { changeReachability } from '../reachability.js';
+import { changeReachability, isReachable } from '../reachability.js';
 import { FirstSeedNodeProcess, JoinSeedNodeProcess, type SeedProcess } from '../seed-process.js';
 import type { NodeCore } from './core.js';
 
@@ -17,6 +17,35 @@ export function hasInvalidHost(a: Address): boolean {
   const i = a.host.lastIndexOf('_');
   return i >= 0 && !a.host.slice(i).includes('.');
 }
+
+/**
+ * Whether a node that joined through `welcomer` should give up its membership as a failed join
+ * (spec §0.1, Muster-specific): pure, the clock is passed in. Members of its view have said,
+ * since `unknownSince` and without any member's gossip (or status) reaching it in between, that they never
+ * admitted this incarnation (`notifier` said so last). It gives up only while it is Joining or
+ * WeaklyUp in its own view, once `boundMs` has passed, and only when the member that welcomed it
+ * is itself the notifier, or is gone, Down or unreachable in its view: a fresh joiner that the
+ * welcomer simply has not gossiped about yet keeps waiting.
+ */
+export function joinLooksOrphaned(
+  g: Gossip,
+  self: UniqueAddress,
+  welcomer: UniqueAddress | undefined,
+  notifier: UniqueAddress,
+  unknownSince: number,
+  now: number,
+  boundMs: number,
+): boolean {
+  const me = findMember(g, self);
+  if (!me || (me.status !== 'Joining' && me.status !== 'WeaklyUp')) return false;
+  if (!welcomer || now - unknownSince < boundMs) return false;
+  if (uniqueAddressEquals(notifier, welcomer)) return true;
+  const w = findMember(g, welcomer);
+  return !w || w.status === 'Down' || !isReachable(g.reachability, welcomer);
+}
+
+/** Default bound for giving up a join the cluster never heard of, when retry-unsuccessful-join-after is off. */
+const ORPHANED_JOIN_BOUND_MS = 10_000;
 
 export interface JoinDeps {
   gossipTo(node: UniqueAddress): void;
@@ -32,6 +61,11 @@ export class Join {
   private seedNodes: readonly Address[] | undefined;
   private seedJoinDeadline: number | undefined;
   private seedProcess: SeedProcess | undefined;
+  /** The member whose Welcome made this node initialized (undefined for a self-join). */
+  private welcomer: UniqueAddress | undefined;
+  /** Since when members keep saying they never admitted this incarnation (reset whenever a member gossips to it). */
+  private unknownSince: number | undefined;
+  private gaveUp = false;
 
   constructor(
     private readonly core: NodeCore,
@@ -187,8 +221,38 @@ export class Join {
     }
     c.logger.info({ from: formatAddress(from.address) }, 'Welcome from node');
     this.becomeInitialized();
+    this.welcomer = from;
+    this.unknownSince = undefined;
     c.updateGossip(withSeen(g, c.self));
     this.deps.gossipTo(from);
+  }
+
+  /** A member's gossip or gossip status reached this node, so some member knows it: the unknown-incarnation clock restarts. */
+  onMemberContact(): void {
+    this.unknownSince = undefined;
+  }
+
+  /**
+   * UnknownIncarnation from `from` (validated: addressed to this uid, sent by a member of this
+   * node's view). A node that joined through a member which then went away can be left with a
+   * view whose other members never admitted it; it gives up as a failed join (coordinated
+   * shutdown, reason cluster-join-unsuccessful) so that it can be restarted and join afresh.
+   */
+  handleUnknownIncarnation(from: UniqueAddress, to: UniqueAddress): void {
+    const c = this.core;
+    if (!uniqueAddressEquals(to, c.self)) return c.drop('wrongUid', { type: 'UnknownIncarnation' });
+    if (uniqueAddressEquals(from, c.self) || !findMember(c.gossip, from)) return c.drop('unknownSender', { type: 'UnknownIncarnation' });
+    if (this.gaveUp) return;
+    const now = c.scheduler.now();
+    if (this.unknownSince === undefined) this.unknownSince = now;
+    const bound = c.settings.retryUnsuccessfulJoinAfterMs ?? ORPHANED_JOIN_BOUND_MS;
+    if (!joinLooksOrphaned(c.gossip, c.self, this.welcomer, from, this.unknownSince, now, bound)) return;
+    this.gaveUp = true;
+    c.logger.warn(
+      { by: formatAddress(from.address), welcomer: this.welcomer && formatAddress(this.welcomer.address) },
+      'Members of this node\'s view never admitted it and the node it joined through is gone; giving up the join',
+    );
+    this.deps.requestShutdown('cluster-join-unsuccessful');
   }
 
   private becomeInitialized(): void {

@@ -24,6 +24,7 @@ export function messageAddresses(m: ClusterMessage): Address[] {
     case 'HeartbeatRsp':
       return [m.from.address];
     case 'Quarantined':
+    case 'UnknownIncarnation':
     case 'SingletonHandOver':
       return [m.from.address, m.to.address];
     case 'PrepareForShutdown':
