@@ -18,7 +18,8 @@ import type { TlsSettings } from '../src/cluster/remote-tls.js';
 import { freePort } from '../test/support/net.js';
 import { waitFor } from '../test/support/cluster-wait.js';
 import { killAllNodes, startNode, type NodeProcess } from '../test/support/cluster-harness.js';
-import { createPki, opensslMissing, rotatingTls, type Pki } from '../test/support/tls-pki.js';
+import { createPki, rotatingTls, type Pki } from '../test/support/tls-pki.js';
+import { missingCommand } from '../test/support/tools.js';
 import { measureWindow, runBench } from './node-window.js';
 
 function arg(name: string, fallback: number, max: number): number {
@@ -175,7 +176,7 @@ async function latencyComparison(pki: Pki): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const missing = opensslMissing();
+  const missing = missingCommand('openssl');
   if (missing) {
     console.log(`transport-tls benchmark skipped: ${missing}`);
     return;

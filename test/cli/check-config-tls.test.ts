@@ -9,7 +9,8 @@ import { connect } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../support/net.js';
-import { createPki, opensslMissing, type Pki } from '../support/tls-pki.js';
+import { createPki, type Pki } from '../support/tls-pki.js';
+import { missingCommand } from '../support/tools.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const main = path.join(repoRoot, 'src', 'main.ts');
@@ -38,7 +39,7 @@ after(() => {
   for (const p of pkis) p.dispose();
 });
 
-describe('check-config and run with tls-tcp', { skip: opensslMissing() }, () => {
+describe('check-config and run with tls-tcp', { skip: missingCommand('openssl') }, () => {
   test('good files pass; a key that does not match the certificate is reported with key, file and line, and run binds nothing', async () => {
     const ca = createPki();
     pkis.push(ca);

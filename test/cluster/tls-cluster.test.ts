@@ -13,7 +13,8 @@ import { clusterSettingsFromConfig } from '../../src/cluster/settings.js';
 import { remoteSettingsFromConfig } from '../../src/cluster/remote-settings.js';
 import { freePort } from '../support/net.js';
 import { waitFor } from '../support/cluster-wait.js';
-import { createPki, opensslMissing, type Pki } from '../support/tls-pki.js';
+import { createPki, type Pki } from '../support/tls-pki.js';
+import { missingCommand } from '../support/tools.js';
 
 const pkis: Pki[] = [];
 const created: CreatedCluster[] = [];
@@ -65,7 +66,7 @@ function refusedFrom(node: Started, host: string): number {
   return node.logs.filter((l) => l.includes('Refusing inbound connection') && l.includes(`"remote":"${host}:`)).length;
 }
 
-describe('a cluster over tls-tcp', { skip: opensslMissing() }, () => {
+describe('a cluster over tls-tcp', { skip: missingCommand('openssl') }, () => {
   test('three nodes form; a node with another CA\'s certificate and a plain-TCP node never become members', async () => {
     const ca = createPki('cluster-ca');
     const rogueCa = createPki('rogue-ca');

@@ -12,7 +12,8 @@ import { chooseCiphers } from '../../src/cluster/tls/ciphers.js';
 import { checkTlsFiles } from '../../src/cluster/tls/check.js';
 import { TlsContextCache } from '../../src/cluster/tls/context.js';
 import { certificatesFromPkcs12, Pkcs12Error } from '../../src/cluster/tls/pkcs12-certs.js';
-import { createPki, keytoolMissing, opensslMissing, type Pki } from '../support/tls-pki.js';
+import { createPki, type Pki } from '../support/tls-pki.js';
+import { missingCommand } from '../support/tools.js';
 
 const pkis: Pki[] = [];
 after(() => {
@@ -96,7 +97,7 @@ test('the PKCS#12 reader refuses garbage and truncated input with a reason', () 
   }
 });
 
-describe('TLS file checks', { skip: opensslMissing() }, () => {
+describe('TLS file checks', { skip: missingCommand('openssl') }, () => {
   const setup = () => {
     const ca = createPki();
     pkis.push(ca);
@@ -160,7 +161,7 @@ describe('TLS file checks', { skip: opensslMissing() }, () => {
     const conf = (ts: string, pw: string) =>
       `pekko.remote.artery { transport = tls-tcp, ssl.config-ssl-engine { key-store = "${ks}", key-store-password = pw, key-password = pw, trust-store = "${ts}", trust-store-password = "${pw}" } }`;
     const stores = [ca.trustStore('trustpw')];
-    if (!keytoolMissing()) {
+    if (!missingCommand('keytool')) {
       const kt = path.join(ca.dir, 'keytool-trust.p12');
       execFileSync('keytool', ['-importcert', '-noprompt', '-alias', 'ca', '-file', ca.caCertFile, '-keystore', kt, '-storetype', 'PKCS12', '-storepass', 'trustpw'], { stdio: 'ignore' });
       stores.push(kt);
@@ -173,7 +174,7 @@ describe('TLS file checks', { skip: opensslMissing() }, () => {
     assert.throws(() => checkTlsFiles(bad.remote.tls!, bad.config), /trust-store: \[.*truststore\.p12\]: MAC check failed: wrong trust-store-password/);
   });
 
-  test('a JKS key store gets the keytool command that converts it', { skip: keytoolMissing() }, async () => {
+  test('a JKS key store gets the keytool command that converts it', { skip: missingCommand('keytool') }, async () => {
     const { ca } = setup();
     const jks = path.join(ca.dir, 'node.jks');
     execFileSync('keytool', ['-genkeypair', '-alias', 'n', '-keyalg', 'EC', '-dname', 'CN=n', '-keystore', jks, '-storetype', 'JKS',

@@ -14,9 +14,10 @@ import { encodeFrame, FrameDecoder } from '../../src/cluster/framing.js';
 import type { Logger } from '../../src/logging.js';
 import { freePort } from '../support/net.js';
 import { waitFor } from '../support/cluster-wait.js';
-import { createPki, opensslMissing, rotatingTls, type Pki } from '../support/tls-pki.js';
+import { createPki, rotatingTls, type Pki } from '../support/tls-pki.js';
+import { missingCommand } from '../support/tools.js';
 
-const skip = opensslMissing();
+const skip = missingCommand('openssl');
 
 interface Ping {
   readonly n: number;

@@ -1,22 +1,11 @@
 // Certificates for the TLS cluster transport tests, made at test time with the openssl CLI: a CA
 // per call and node certificates it signs, usable as TLS server and client (mutual auth), laid
 // out like a mounted Kubernetes TLS Secret (tls.key, tls.crt, ca.crt in one directory).
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TlsSettings } from '../../src/cluster/remote-tls.js';
-
-/** Why TLS tests cannot run here, or undefined when they can. */
-export function opensslMissing(): string | undefined {
-  const r = spawnSync('openssl', ['version'], { stdio: 'ignore' });
-  return r.status === 0 ? undefined : 'the openssl CLI is not installed (Debian package openssl)';
-}
-
-export function keytoolMissing(): string | undefined {
-  const r = spawnSync('keytool', ['-help'], { stdio: 'ignore' });
-  return r.status === 0 ? undefined : 'keytool (a JDK) is not installed';
-}
 
 /**
  * Transport TLS settings for the rotating-keys-engine reading the Secret-like directory `secretDir`

@@ -9,6 +9,7 @@ const PROGRAMS: Record<string, { readonly args: readonly string[]; readonly pkg:
   openssl: { args: ['version'], pkg: 'openssl' },
   java: { args: ['-version'], pkg: 'a JDK, e.g. default-jdk-headless' },
   javac: { args: ['-version'], pkg: 'a JDK, e.g. default-jdk-headless' },
+  keytool: { args: ['-help'], pkg: 'a JDK, e.g. default-jdk-headless' },
 };
 
 const cache = new Map<string, string | undefined>();
