@@ -81,13 +81,20 @@ describe('npm start (examples/local/launch.mjs)', () => {
       assert.ok(stdout.includes(`http://${host}:7626/dashboard\n`), `dashboard URL of ${host} printed`);
       assert.equal((await httpGet(`http://${host}:7626/dashboard`)).status, 200, `${host} serves /dashboard`);
     }
-    const views: MembersJson[] = [];
-    for (const host of HOSTS) {
-      assert.equal((await httpGet(`http://${host}:7626/ready`)).status, 200, `${host} ready`);
-      const r = await httpGet(`http://${host}:7626/cluster/members`);
-      assert.equal(r.status, 200);
-      views.push(JSON.parse(r.body) as MembersJson);
-    }
+    for (const host of HOSTS) assert.equal((await httpGet(`http://${host}:7626/ready`)).status, 200, `${host} ready`);
+    // A node can be Up and ready a gossip round before every other node has heard of it: read the
+    // views until they agree (or the wait ends), then check them.
+    let views: MembersJson[] = [];
+    const readViews = async () => {
+      views = [];
+      for (const host of HOSTS) {
+        const r = await httpGet(`http://${host}:7626/cluster/members`);
+        assert.equal(r.status, 200);
+        views.push(JSON.parse(r.body) as MembersJson);
+      }
+      return views.every((v) => v.members.every((m) => m.status === 'Up') && JSON.stringify(v.members) === JSON.stringify(views[0]!.members));
+    };
+    await waitUntil('every node sees the same three Up members', readViews, 30_000, 200, context).catch(() => undefined);
     for (const v of views) {
       assert.deepEqual(
         v.members.map((m) => `${m.node} ${m.status}`),
